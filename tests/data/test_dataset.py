@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neyman.data import Dataset, Standardizer
+from neyman.errors import DataError, MissingColumnError
+
+
+def _toy(rng: np.random.Generator, n: int = 400) -> Dataset:
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 0.3).astype(int)
+    return Dataset(X, y=y, feature_names=["pt", "eta", "phi"], feature_groups={"low": ["pt"]})
+
+
+def test_dtypes_and_defaults(rng: np.random.Generator) -> None:
+    ds = _toy(rng)
+    assert ds.X.dtype == np.float32
+    assert ds.y is not None and ds.y.dtype == np.int64
+    assert ds.weight is not None and np.all(ds.weight == 1.0)
+    assert ds.n_features == 3 and not ds.is_image
+
+
+def test_images_keep_their_shape(rng: np.random.Generator) -> None:
+    ds = Dataset(rng.random((10, 1, 8, 8)), y=np.arange(10) % 2)
+    assert ds.is_image and ds.X.shape == (10, 1, 8, 8) and ds.n_features == 64
+
+
+def test_summary_counts_and_stats(rng: np.random.Generator) -> None:
+    ds = _toy(rng)
+    ds.X[0, 1] = np.nan
+    s = ds.summary()
+    assert ds.y is not None
+    assert s.classes.loc["1", "events"] == int((ds.y == 1).sum())
+    assert s.features.loc["eta", "nan"] == 1
+    np.testing.assert_allclose(
+        s.features.loc["pt", "mean"], ds.X[:, 0].astype(float).mean(), rtol=1e-6
+    )
+    assert "weighted" in str(s)
+
+
+def test_weighted_sums(rng: np.random.Generator) -> None:
+    w = rng.random(50)
+    ds = Dataset(rng.normal(size=(50, 1)), y=np.arange(50) % 2, weight=w)
+    s = ds.summary()
+    assert s.classes.loc["0", "weighted"] == pytest.approx(w[::2].sum())
+
+
+def test_split_is_stratified_disjoint_and_reproducible(rng: np.random.Generator) -> None:
+    ds = _toy(rng, 1000)
+    a = ds.split(val=0.2, test=0.3, random_state=7)
+    b = ds.split(val=0.2, test=0.3, random_state=7)
+    assert [len(p) for p in a] == [len(p) for p in b]
+    np.testing.assert_array_equal(a.test.X, b.test.X)
+    assert sum(len(p) for p in a) == 1000
+    assert ds.y is not None and a.train.y is not None and a.test.y is not None
+    frac = ds.y.mean()
+    assert abs(a.train.y.mean() - frac) < 0.01 and abs(a.test.y.mean() - frac) < 0.01
+    rows = {tuple(r) for p in a for r in p.X.tolist()}
+    assert len(rows) == 1000  # no event in two parts
+
+
+def test_kfold(rng: np.random.Generator) -> None:
+    ds = _toy(rng, 100)
+    folds = list(ds.kfold(5, random_state=0))
+    assert len(folds) == 5
+    assert sum(len(te) for _, te in folds) == 100
+    with pytest.raises(DataError, match="k="):
+        list(ds.kfold(1))
+
+
+def test_select_features_and_groups(rng: np.random.Generator) -> None:
+    ds = _toy(rng)
+    assert ds.select("low").feature_names == ["pt"]
+    assert ds.select(["phi", "pt"]).X.shape == (400, 2)
+    with pytest.raises(MissingColumnError, match="did you mean 'eta'"):
+        ds.select(["etta"])
+
+
+def test_frame_round_trip(rng: np.random.Generator) -> None:
+    ds = _toy(rng)
+    df = ds.to_frame()
+    back = Dataset.from_frame(df, features=["pt", "eta", "phi"], target="label", weight="weight")
+    np.testing.assert_array_equal(back.X, ds.X)
+    assert back.y is not None and ds.y is not None
+    np.testing.assert_array_equal(back.y, ds.y)
+
+
+def test_from_frame_missing_column_names_neighbour() -> None:
+    df = pd.DataFrame({"pt1": [1.0], "eta1": [0.0], "label": [1]})
+    with pytest.raises(MissingColumnError, match=r"'pt_1'.*did you mean 'pt1'"):
+        Dataset.from_frame(df, features=["pt_1"])
+
+
+def test_nan_raises_with_columns_or_drops() -> None:
+    df = pd.DataFrame(
+        {"a": [1.0, np.nan, 3.0, np.inf], "b": [1.0, 2.0, 3.0, 4.0], "label": [0, 1, 0, 1]}
+    )
+    with pytest.raises(DataError, match=r"a \(2\).*nan_policy='drop'"):
+        Dataset.from_frame(df)
+    ds = Dataset.from_frame(df, nan_policy="drop")
+    assert ds.n_events == 2 and ds.meta["dropped_nonfinite"] == 2
+
+
+def test_single_class_is_refused() -> None:
+    ds = Dataset(np.zeros((5, 1)), y=np.ones(5, int), name="sig-only")
+    with pytest.raises(DataError, match="only class"):
+        ds.require_classes(2)
+
+
+def test_mismatched_lengths() -> None:
+    with pytest.raises(DataError, match="y has shape"):
+        Dataset(np.zeros((5, 2)), y=np.zeros(4))
+    with pytest.raises(DataError, match="weight has shape"):
+        Dataset(np.zeros((5, 2)), weight=np.zeros(6))
+
+
+def test_from_sources_labels_and_concatenates(rng: np.random.Generator) -> None:
+    s = pd.DataFrame({"x": rng.normal(size=30), "w": 2.0})
+    b = pd.DataFrame({"x": rng.normal(size=20), "w": 1.0})
+    ds = Dataset.from_sources(signal=s, background=b, features=["x"], weight="w")
+    assert ds.y is not None and ds.weight is not None
+    assert ds.y.sum() == 30 and len(ds) == 50
+    assert ds.weight.sum() == pytest.approx(80.0)
+
+
+def test_standardizer_fits_on_train_only_and_units(rng: np.random.Generator) -> None:
+    ds = _toy(rng, 1000)
+    parts = ds.split(test=0.5, random_state=1)
+    st = Standardizer().fit(parts.train)
+    tr = st.transform(parts.train)
+    np.testing.assert_allclose(tr.X.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(tr.X.std(axis=0), 1.0, atol=1e-4)
+    te = st.transform(parts.test)
+    assert not np.allclose(te.X.mean(axis=0), 0.0, atol=1e-5)  # test part not refit
+    st2 = Standardizer(units={"pt": 100.0}).fit(parts.train)
+    np.testing.assert_allclose(
+        st2.transform(parts.train).X[:, 0], parts.train.X[:, 0] / 100.0, rtol=1e-6
+    )
+    with pytest.raises(DataError, match="not fitted"):
+        Standardizer().transform(ds)
