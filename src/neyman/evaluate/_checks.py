@@ -78,7 +78,7 @@ def binary_labels(y: ArrayLike, *, pos_label: Any = 1, name: str = "y") -> BoolA
     is_pos = np.asarray(arr == pos_label, dtype=bool)
     n_pos = int(is_pos.sum())
     if n_pos == 0 or n_pos == len(arr):
-        which = "signal" if n_pos == len(arr) else "background"
+        which = "background" if n_pos == len(arr) else "signal"
         msg = (
             f"{name} has a single class ({classes.tolist()}), no {which} events; this metric "
             f"needs both signal ({name} == {pos_label!r}) and background events"

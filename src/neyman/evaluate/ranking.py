@@ -136,7 +136,7 @@ def permutation_importance(
     -------
     PermutationImportance
     """
-    Xa = _as_2d(X)
+    Xa = _as_2d(X).copy()  # shuffled column by column; never touch the caller's array
     y_arr = np.asarray(y)
     check_lengths(X=Xa, y=y_arr)
     if n_repeats < 1:
