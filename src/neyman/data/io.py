@@ -427,9 +427,8 @@ def iter_table(
     fmt = file_format(p)
     _check_file(p)
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
         # no pre-buffering and small batches: memory stays near one chunk, not one row group
         pf = pq.ParquetFile(p, pre_buffer=False, buffer_size=1 << 20)
