@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 from rich.table import Table
+from rich.text import Text
 
 from neyman.autodiff.value import Scalar, Var, _to_exact
 
@@ -67,12 +68,17 @@ class StepState:
         return f"{self.optimizer} step t={self.t}"
 
     def to_table(self) -> Table:
-        """The step as a :class:`rich.table.Table` (exact values shown to 16 digits)."""
+        """The step as a :class:`rich.table.Table`, one row per quantity, a column per parameter.
+
+        Written the way a step is worked by hand (value, grad, m, v, ... downwards); exact
+        values are shown to 16 significant digits.
+        """
         table = Table(title=self.title, title_justify="left")
-        for name in self.columns:
-            table.add_column(name, justify="left" if name == "param" else "right")
+        table.add_column("quantity", no_wrap=True)
         for row in self.rows:
-            table.add_row(*(_fmt(row[c]) for c in self.columns))
+            table.add_column(Text(str(row["param"])), justify="right", no_wrap=True)
+        for name in self.columns[1:]:
+            table.add_row(name, *(Text(_fmt(row[name])) for row in self.rows))  # no markup
         return table
 
     def __rich__(self) -> Table:

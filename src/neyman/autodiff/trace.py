@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sympy
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
+from rich.text import Text
 
 from neyman.autodiff.value import Scalar, Var
 
@@ -145,10 +146,18 @@ class _TraceTable:
     def to_table(self) -> Table:
         """The trace as a :class:`rich.table.Table`."""
         table = Table(title=self.title, title_justify="left")
-        for name in self._header():
-            table.add_column(name, justify="right" if name == "numeric" else "left")
-        for row in self._cells():
-            table.add_row(*row)
+        cells = self._cells()
+        for k, name in enumerate(self._header()):
+            if name in ("numeric", "node", "adjoint"):  # short: never cut a number or a name
+                width = max([len(name), *(len(row[k]) for row in cells)])
+                if name == "numeric":
+                    table.add_column(name, justify="right", no_wrap=True, min_width=width)
+                else:
+                    table.add_column(name, no_wrap=True, min_width=width)
+            else:
+                table.add_column(name, overflow="fold")
+        for row in cells:
+            table.add_row(*(Text(cell) for cell in row))  # Text: brackets are not markup
         return table
 
     def __rich__(self) -> Table:
