@@ -123,7 +123,7 @@ def _download(remote: RemoteFile, cache: Path, hint: str) -> Path:
             known_hash=remote.known_hash,
             fname=remote.filename,
             path=cache,
-            progressbar=False,
+            downloader=_http_download,
         )
     except ValueError as err:
         detail = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -137,3 +137,17 @@ def _download(remote: RemoteFile, cache: Path, hint: str) -> Path:
         msg = f"{remote.filename} is not in the cache and downloading failed ({detail}); {hint}"
         raise DataError(msg) from err
     return Path(got)
+
+
+def _http_download(url: str, output_file: str, _pooch: object) -> None:
+    """Stream ``url`` into ``output_file`` (pooch's temporary file), closing every socket."""
+    import requests
+
+    with (
+        requests.Session() as session,
+        session.get(url, stream=True, timeout=60) as response,
+    ):
+        response.raise_for_status()
+        with Path(output_file).open("wb") as fh:
+            for chunk in response.iter_content(chunk_size=1 << 20):
+                fh.write(chunk)

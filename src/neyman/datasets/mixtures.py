@@ -229,7 +229,8 @@ class GaussianMixtureProblem:
         X = np.concatenate([xs, xb])
         y = np.concatenate([np.ones(n, np.int64), np.zeros(n_b, np.int64)])
         order = rng.permutation(X.shape[0])
-        X, y = X[order], y[order]
+        # truth must describe the events as stored (float32), so round before evaluating it
+        X, y = X[order].astype(np.float32).astype(np.float64), y[order]
         names = self.feature_names or (
             ["x"] if self.dim == 1 else [f"x{i}" for i in range(self.dim)]
         )

@@ -71,7 +71,8 @@ def _binary(
     X = np.concatenate([xs, xb])
     y = np.concatenate([np.ones(len(xs), np.int64), np.zeros(len(xb), np.int64)])
     order = rng.permutation(len(X))
-    X, y = X[order], y[order]
+    # truth must describe the events as stored (float32), so round before evaluating it
+    X, y = X[order].astype(np.float32).astype(np.float64), y[order]
     return Dataset(
         X,
         y=y,
