@@ -11,7 +11,7 @@ import pytest
 import sympy
 from rich.console import Console
 
-from neyman.autodiff import Var, exp, sin, trace
+from neyman.autodiff import Var, exp, relu, sin, trace
 from neyman.autodiff.trace import ForwardTrace, ReverseTrace
 
 HALF, THREE_HALVES = sympy.Rational(1, 2), sympy.Rational(3, 2)
@@ -194,3 +194,14 @@ def test_exp_used_in_exact_mode_shows_the_closed_form() -> None:
     x = Var(1, exact=True)
     tr = trace(exp(x / 2))
     assert sympy.sstr(tr.forward.rows[-1].value) == "exp(1/2)"
+
+
+def test_rich_tables_keep_brackets_literal() -> None:
+    x = Var(1.0, "x[0]")
+    tr = trace(relu(x) * 2)
+    assert tr.reverse["v0"].rule == "v̄₁·[v₀>0]"
+    buf = io.StringIO()
+    Console(file=buf, width=200, color_system=None).print(tr)
+    text = buf.getvalue()
+    assert "v̄₁·[v₀>0]" in text  # not swallowed as rich markup
+    assert "x[0]" in text
