@@ -89,3 +89,14 @@ def test_calibration_bad_inputs():
         score_to_likelihood_ratio([0.5], prior_ratio=0)
     with pytest.raises(DataError, match="single class"):
         LikelihoodRatioCalibrator().fit([0.1, 0.2], [0, 0])
+
+
+def test_weighted_reliability_equals_repeated_events(rng):
+    y = rng.integers(0, 2, 500)
+    p = rng.uniform(0, 1, 500)
+    w = rng.integers(1, 4, 500)
+    weighted = reliability_curve(y, p, w.astype(float), n_bins=5)
+    repeated = reliability_curve(np.repeat(y, w), np.repeat(p, w), n_bins=5)
+    np.testing.assert_allclose(weighted.fraction_positive, repeated.fraction_positive, rtol=1e-12)
+    np.testing.assert_allclose(weighted.mean_predicted, repeated.mean_predicted, rtol=1e-12)
+    np.testing.assert_allclose(weighted.weight, repeated.weight, rtol=1e-12)

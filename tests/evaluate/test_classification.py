@@ -246,3 +246,9 @@ def test_bad_inputs_are_clear_errors():
         rejection_at([0, 1], efficiency=0.5)
     with pytest.raises(DataError, match="shape"):
         one_vs_rest_roc([0, 1], [0.1, 0.2])
+
+
+def test_missing_pos_label_names_the_fix():
+    with pytest.raises(DataError, match="no events labelled pos_label=1.*pass pos_label="):
+        roc_curve([0, 2, 2], [0.1, 0.2, 0.3])
+    assert roc_curve([0, 2, 2], [0.1, 0.2, 0.3], pos_label=2).auc == 1.0

@@ -102,3 +102,15 @@ def test_plot_rejection_errors(curves):
         plot_rejection({"optimum": optimum}, optimum=optimum)
     with pytest.raises(ConfigError, match="expected a RocCurve"):
         plot_roc([1, 2, 3])  # type: ignore[arg-type]
+
+
+def test_one_vs_rest_curves_are_labelled_by_class(rng, render):
+    from neyman.evaluate import one_vs_rest_roc
+
+    y = rng.integers(0, 3, 600)
+    scores = rng.normal(size=(600, 3)) + np.eye(3)[y]
+    rocs = one_vs_rest_roc(y, scores)
+    fig = plot_roc(rocs, show_auc=False)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["0", "1", "2"]
+    render(fig)

@@ -77,11 +77,18 @@ def binary_labels(y: ArrayLike, *, pos_label: Any = 1, name: str = "y") -> BoolA
         raise DataError(msg)
     is_pos = np.asarray(arr == pos_label, dtype=bool)
     n_pos = int(is_pos.sum())
+    if n_pos == 0 and len(classes) == 2:
+        msg = (
+            f"{name} has no events labelled pos_label={pos_label!r} (classes: {classes.tolist()}); "
+            "pass pos_label= the signal label"
+        )
+        raise DataError(msg)
     if n_pos == 0 or n_pos == len(arr):
         which = "background" if n_pos == len(arr) else "signal"
         msg = (
             f"{name} has a single class ({classes.tolist()}), no {which} events; this metric "
-            f"needs both signal ({name} == {pos_label!r}) and background events"
+            f"needs both signal ({name} == {pos_label!r}) and background events: check the "
+            "selection and the label column"
         )
         raise DataError(msg)
     return is_pos

@@ -50,11 +50,11 @@ def new_axes(**subplot_kw: Any) -> tuple[Figure, Axes]:
 
 
 def as_mapping(items: T | Mapping[str, T], kind: type) -> dict[str, T]:
-    """Accept one result object or a ``{label: result}`` mapping; return a dict."""
+    """Accept one result object or a ``{label: result}`` mapping; return a dict with str keys."""
     if isinstance(items, kind):
         return {"": items}  # type: ignore[dict-item]
     if isinstance(items, Mapping):
-        out = dict(items)
+        out = {str(k): v for k, v in items.items()}  # e.g. integer class labels of OvR curves
         if not out:
             msg = f"nothing to plot: the mapping of {kind.__name__} is empty"
             raise ConfigError(msg)
