@@ -332,3 +332,13 @@ def test_read_idx_types_and_errors(tmp_path: Path) -> None:
     (tmp_path / "short.idx").write_bytes(raw[:-4])
     with pytest.raises(DataError, match="bytes follow"):
         read_idx(tmp_path / "short.idx")
+
+
+def test_higgs_from_parquet(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(rng.normal(size=(12, 28)).astype(np.float32), columns=real.HIGGS_FEATURES)
+    df.insert(0, "label", rng.integers(0, 2, 12))
+    df.to_parquet(tmp_path / "higgs.parquet")
+    ds = higgs(tmp_path / "higgs.parquet", rows=10)
+    np.testing.assert_array_equal(ds.X, df[real.HIGGS_FEATURES].to_numpy()[:10])
+    np.testing.assert_array_equal(ds.y, df["label"].to_numpy()[:10])

@@ -46,7 +46,7 @@ def test_list_datasets_table() -> None:
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(table)
     text = console.export_text()
-    assert "gaussian_mixture_1d" in text and "19,020" in text and "CERN Open Data Portal" in text
+    assert "gaussian_mixture_1d" in text and "19,020" in text and "CERN Open Data" in text
 
 
 def test_dataset_info_text() -> None:

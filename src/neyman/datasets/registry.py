@@ -49,7 +49,7 @@ class DatasetInfo:
     files: tuple[RemoteFile, ...] = ()
 
 
-_GEN = "neyman (generated)"
+_GEN = "generated"
 _BSD = "BSD-3-Clause (generated)"
 _BALDI = "P. Baldi, P. Sadowski, D. Whiteson, Nature Commun. 5 (2014) 4308, doi:10.1038/ncomms5308"
 
@@ -162,7 +162,7 @@ _ENTRIES = [
         "19,020",
         "10",
         False,
-        "UCI Machine Learning Repository",
+        "UCI ML Repository",
         "MAGIC gamma telescope: Hillas parameters of simulated gamma (signal, 12,332) and "
         "hadron (background, 6,688) air showers.",
         "R. K. Bock et al., Nucl. Instrum. Meth. A 516 (2004) 511",
@@ -176,7 +176,7 @@ _ENTRIES = [
         "100,000",
         "6 (of 19 columns)",
         False,
-        "CERN Open Data Portal",
+        "CERN Open Data",
         "CMS 2010 events with two electrons: four-momenta, charges, invariant mass "
         "(regression target M).",
         "CMS Collaboration, doi:10.7483/OPENDATA.CMS.PCSW.AHVG",
@@ -190,7 +190,7 @@ _ENTRIES = [
         "about 10,000",
         "6 (of 22 columns)",
         False,
-        "CERN Open Data Portal",
+        "CERN Open Data",
         "CMS 2011 Z -> ee candidates with identification and isolation variables; mass "
         "computed from pt, eta, phi as the regression target.",
         "CMS Collaboration, CERN Open Data Portal record 545",
@@ -204,7 +204,7 @@ _ENTRIES = [
         "11,000,000",
         "28 (21 low + 7 high)",
         False,
-        "UCI Machine Learning Repository",
+        "UCI ML Repository",
         "Simulated heavy-Higgs signal against t tbar; the authors' test set is the last "
         "500,000 events (split='paper').",
         _BALDI,
@@ -218,7 +218,7 @@ _ENTRIES = [
         "5,000,000",
         "18 (8 low + 10 high)",
         False,
-        "UCI Machine Learning Repository",
+        "UCI ML Repository",
         "Simulated chargino pairs against W W; the authors' test set is the last 500,000 "
         "events (split='paper').",
         _BALDI,
@@ -232,7 +232,7 @@ _ENTRIES = [
         "1,797",
         "1x8x8 image",
         False,
-        "scikit-learn (bundled)",
+        "scikit-learn",
         "Handwritten digits 0-9 as 8x8 images (ships with scikit-learn; nothing to fetch).",
         "E. Alpaydin, C. Kaynak, UCI (1998), doi:10.24432/C50P49",
         "CC BY 4.0",
@@ -244,7 +244,7 @@ _ENTRIES = [
         "60,000 + 10,000",
         "1x28x28 image",
         False,
-        "Y. LeCun et al. (mirror)",
+        "LeCun et al.",
         "MNIST handwritten digits from the IDX files.",
         "Y. LeCun et al., Proc. IEEE 86 (1998) 2278",
         "CC BY-SA 3.0",
@@ -291,7 +291,7 @@ def list_datasets() -> Table:
         ("truth", "center"),
         ("source", "left"),
     ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        table.add_column(col, justify=just, no_wrap=col == "name")  # type: ignore[arg-type]
     for e in _ENTRIES:
         table.add_row(e.name, e.kind, e.events, e.features, "yes" if e.truth else "no", e.source)
     return table
@@ -310,8 +310,8 @@ def dataset_info(name: str) -> str:
         f"load: neyman.datasets.{e.loader.__name__}(...)",
     ]
     for f in e.files:
-        check = f.known_hash or "no published checksum (schema checked on load)"
-        lines.append(f"file: {f.filename} from {f.url} [{check}]")
+        check = f.known_hash or "no published checksum; schema checked on load"
+        lines.append(f"file: {f.filename} from {f.url} ({check})")
     if e.files:
         lines.append(f"cache: {data_dir()} (set NEYMAN_DATA_DIR to change)")
     return "\n".join(lines)
