@@ -24,7 +24,7 @@ def curves(rng):
 
 def test_plot_roc_lines_are_the_curves(curves, render):
     rocs, optimum = curves
-    fig = plot_roc(rocs, optimum=optimum)
+    fig = plot_roc(rocs, optimum=optimum, max_points=None)
     ax = fig.axes[0]
     lines = ax.get_lines()
     np.testing.assert_array_equal(lines[0].get_xdata(), rocs["good"].fpr)
@@ -51,7 +51,9 @@ def test_plot_roc_single_curve_into_given_axes(curves):
 
 def test_plot_rejection_main_and_ratio_panels(curves, render):
     rocs, optimum = curves
-    fig = plot_rejection(rocs, reference="worse", optimum=optimum, efficiency_range=(0.2, 1.0))
+    fig = plot_rejection(
+        rocs, reference="worse", optimum=optimum, efficiency_range=(0.2, 1.0), max_points=None
+    )
     main, ratio = fig.axes
     assert main.get_yscale() == "log"
     good = rocs["good"]
@@ -114,3 +116,18 @@ def test_one_vs_rest_curves_are_labelled_by_class(rng, render):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["0", "1", "2"]
     render(fig)
+
+
+def test_long_curves_are_thinned_keeping_the_ends(rng):
+    n = 20_000
+    y = rng.integers(0, 2, n)
+    roc = roc_curve(y, rng.normal(y, 1.0))
+    line = plot_roc(roc, max_points=500, diagonal=False).axes[0].get_lines()[0]
+    x = line.get_xdata()
+    assert len(x) == 500
+    assert x[0] == roc.fpr[0] and x[-1] == roc.fpr[-1]
+    assert set(x) <= set(roc.fpr)
+    main = plot_rejection(roc, max_points=300).axes[0].get_lines()[0]
+    assert len(main.get_xdata()) == 300
+    with pytest.raises(ConfigError, match="max_points"):
+        plot_roc(roc, max_points=1)

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
@@ -65,6 +66,20 @@ def as_mapping(items: T | Mapping[str, T], kind: type) -> dict[str, T]:
         return out
     msg = f"expected a {kind.__name__} or a mapping of them, got {type(items).__name__}"
     raise ConfigError(msg)
+
+
+def thin(n: int, max_points: int | None) -> np.ndarray:
+    """Indices of at most ``max_points`` evenly spaced points out of ``n``, ends included.
+
+    Curves from large test sets have one point per event; a few thousand points draw the
+    same line with a fraction of the file size.
+    """
+    if max_points is None or n <= max_points:
+        return np.arange(n)
+    if max_points < 2:
+        msg = f"max_points must be >= 2 or None, got {max_points}"
+        raise ConfigError(msg)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(np.intp))
 
 
 def finish_legend(ax: Axes, **kwargs: Any) -> None:

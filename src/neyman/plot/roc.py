@@ -24,6 +24,7 @@ from neyman.plot._figure import (
     finish_legend,
     new_axes,
     styled,
+    thin,
 )
 
 __all__ = ["plot_rejection", "plot_roc"]
@@ -38,6 +39,7 @@ def plot_roc(
     ax: Axes | None = None,
     show_auc: bool = True,
     diagonal: bool = True,
+    max_points: int | None = 5000,
 ) -> Figure:
     """Signal efficiency (TPR) against background efficiency (FPR).
 
@@ -53,6 +55,8 @@ def plot_roc(
         Put each curve's AUC in the legend.
     diagonal : bool, default True
         Draw the random-guess diagonal.
+    max_points : int or None, default 5000
+        Draw at most this many evenly spaced points of each curve (None: every point).
 
     Returns
     -------
@@ -65,10 +69,12 @@ def plot_roc(
             label = name or "ROC"
             if show_auc:
                 label += f" (AUC = {roc.auc:.4f})"
-            ax.plot(roc.fpr, roc.tpr, label=label)
+            i = thin(len(roc.fpr), max_points)
+            ax.plot(roc.fpr[i], roc.tpr[i], label=label)
         if optimum is not None:
             label = OPTIMUM_LABEL + (f" (AUC = {optimum.auc:.4f})" if show_auc else "")
-            ax.plot(optimum.fpr, optimum.tpr, ls="--", color=OPTIMUM_COLOR, label=label)
+            i = thin(len(optimum.fpr), max_points)
+            ax.plot(optimum.fpr[i], optimum.tpr[i], ls="--", color=OPTIMUM_COLOR, label=label)
         if diagonal:
             ax.plot([0, 1], [0, 1], ls=":", color="grey", lw=1)
         ax.set_xlim(0, 1)
@@ -88,6 +94,7 @@ def plot_rejection(
     efficiency_range: tuple[float, float] = (0.1, 1.0),
     error_band: bool = True,
     n_points: int = 200,
+    max_points: int | None = 5000,
 ) -> Figure:
     """Background rejection ``1/eps_B`` (log scale) against signal efficiency.
 
@@ -110,6 +117,8 @@ def plot_rejection(
         the ratio, from each curve's own uncertainty).
     n_points : int, default 200
         Signal-efficiency grid of the ratio panel.
+    max_points : int or None, default 5000
+        Draw at most this many evenly spaced points of each curve (None: every point).
 
     Returns
     -------
@@ -154,7 +163,8 @@ def plot_rejection(
         colors: dict[str, Any] = {}
         for name, roc in curves_all.items():
             is_opt = optimum is not None and name == "optimum"
-            m = (roc.fpr > 0) & (roc.tpr >= lo) & (roc.tpr <= hi)
+            m = np.flatnonzero((roc.fpr > 0) & (roc.tpr >= lo) & (roc.tpr <= hi))
+            m = m[thin(len(m), max_points)]
             label = OPTIMUM_LABEL if is_opt else (name or None)
             kw: dict[str, Any] = {"ls": "--", "color": OPTIMUM_COLOR} if is_opt else {}
             (line,) = main.plot(roc.tpr[m], roc.rejection[m], label=label, **kw)
