@@ -187,3 +187,15 @@ def test_float_conversion_and_repr() -> None:
     assert float(x * 2) == 3.0
     assert repr(x) == "Var(1.5, name='x')"
     assert "op='*'" in repr(x * 2)
+
+
+@pytest.mark.parametrize(("a0", "b0"), [(0.0, 2.0), (0.0, 0.5), (3.0, 0.0), (-2.0, 3.0)])
+def test_power_edge_cases_match_torch(a0: float, b0: float) -> None:
+    a, b = Var(a0), Var(b0)
+    (a**b).backward()
+    ta = torch.tensor(a0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(b0, dtype=torch.float64, requires_grad=True)
+    (ta**tb).backward()
+    assert ta.grad is not None and tb.grad is not None
+    assert a.grad == pytest.approx(ta.grad.item(), nan_ok=True)
+    assert b.grad == pytest.approx(tb.grad.item(), nan_ok=True)

@@ -322,8 +322,12 @@ class Var:
                 msg = f"'**' of a negative base {a!r} to a non-integer power {b!r} is complex"
                 raise ValueError(msg)
             out = float(raw)
-            # ∂(a**b)/∂b = a**b log a exists only for a > 0; a constant exponent needs none.
-            d_b = 0.0 if o.is_constant else (out * math.log(a) if a > 0 else math.nan)
+            # ∂(a**b)/∂b = a**b log a: defined for a > 0, taken as 0 at a = 0 (as PyTorch
+            # does), NaN for a < 0; a constant exponent needs none.
+            if o.is_constant or (a == 0 and b >= 0):
+                d_b = 0.0
+            else:
+                d_b = out * math.log(a) if a > 0 else math.nan
         try:
             d_a = b * a ** (b - 1) if b != 0 else 0 * b
         except ZeroDivisionError:  # d(a**b)/da at a = 0 for 0 < b < 1 is infinite
