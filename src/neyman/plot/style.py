@@ -18,7 +18,10 @@ __all__ = ["STYLE", "style", "use_style"]
 #: rcParams of the neyman style: mplhep's ROOT style (TeX Gyre Heros fonts, ticks inside on
 #: all four sides, minor ticks, frameless legends) at a size that suits an 8 x 6 inch figure.
 STYLE: dict[str, Any] = {
-    **mplhep.style.ROOT,
+    # matplotlib resolves a 'custom' mathtext fontset from the *global* rcParams at draw
+    # time, so mplhep's mathtext.* keys would be lost outside this style's context (and log
+    # font warnings); math text keeps matplotlib's default DejaVu fonts instead.
+    **{k: v for k, v in mplhep.style.ROOT.items() if not k.startswith("mathtext.")},
     "figure.figsize": (8.0, 6.0),
     "font.size": 18,
     "xtick.major.size": 8,
