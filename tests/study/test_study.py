@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from neyman.cli import main
+from neyman.data import read_table, write_table
+from neyman.errors import ConfigError, DataError, MissingColumnError
+from neyman.study import Study, apply_model, parse_config
+
+FEATURES = ["pt1", "eta1", "m_jj"]
+
+
+@pytest.fixture
+def root_files(tmp_path: Path, rng: np.random.Generator) -> tuple[Path, Path]:
+    n = 1500
+    sig = pd.DataFrame(
+        {
+            "pt1": rng.exponential(60, n) + 20,
+            "eta1": rng.normal(0, 1.0, n),
+            "m_jj": rng.normal(125, 15, n),
+            "w": rng.uniform(0.5, 1.5, n),
+        }
+    )
+    bkg = pd.DataFrame(
+        {
+            "pt1": rng.exponential(40, n) + 20,
+            "eta1": rng.normal(0, 1.6, n),
+            "m_jj": rng.exponential(100, n) + 30,
+            "w": rng.uniform(0.5, 1.5, n),
+        }
+    )
+    return write_table(sig, tmp_path / "signal.root"), write_table(
+        bkg, tmp_path / "background.root"
+    )
+
+
+def _config(sig: Path, bkg: Path, **overrides: object) -> dict[str, object]:
+    cfg: dict[str, object] = {
+        "name": "toy <b>study</b>",
+        "data": {
+            "signal": {"path": str(sig), "tree": "Events"},
+            "background": {"path": str(bkg), "tree": "Events"},
+            "features": FEATURES,
+            "weight": "w",
+            "selection": "pt1 > 25",
+        },
+        "split": {"val": 0.2, "test": 0.3, "random_state": 1},
+        "methods": [
+            {"name": "fisher", "model": "fisher"},
+            {"name": "bdt", "model": "bdt", "params": {"n_estimators": 30, "max_depth": 3}},
+            {
+                "name": "mlp",
+                "model": "mlp",
+                "params": {"hidden": [16], "epochs": 3, "batch_size": 128},
+            },
+        ],
+        "evaluation": {"efficiencies": [0.5], "bootstrap": 20},
+    }
+    cfg.update(overrides)
+    return cfg
+
+
+def test_study_cli_end_to_end_then_apply(
+    tmp_path: Path, root_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sig, bkg = root_files
+    cfg_path = tmp_path / "study.yaml"
+    cfg_path.write_text(yaml.safe_dump(_config(sig, bkg)))
+    out = tmp_path / "report"
+    assert main(["study", str(cfg_path), "-o", str(out), "--no-cache"]) == 0
+    printed = capsys.readouterr().out
+    assert "ranked by test AUC" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    names = [m["name"] for m in metrics["methods"]]
+    assert sorted(names) == ["bdt", "fisher", "mlp"]
+    aucs = [m["auc"] for m in metrics["methods"]]
+    assert aucs == sorted(aucs, reverse=True)
+    assert all(0.5 < a <= 1.0 for a in aucs)
+    assert metrics["methods"][0]["name"] == "bdt"  # the only method that sees the m_jj peak
+    page = (out / "index.html").read_text()
+    assert "toy &lt;b&gt;study&lt;/b&gt;" in page and "<b>study</b>" not in page
+    assert page.count("data:image/png;base64,") >= 5
+    for name in ("roc", "rejection", "scores_bdt"):
+        assert (out / "plots" / f"{name}.png").is_file()
+        assert (out / "plots" / f"{name}.pdf").is_file()
+
+    scored = tmp_path / "scored.parquet"
+    assert main(["apply", str(out / "models" / "bdt"), str(sig), "-o", str(scored)]) == 0
+    df = read_table(scored)
+    assert len(df) == len(read_table(sig))
+    assert df["score"].between(0, 1).all()
+    # the applied score equals the study's own scoring of the same events
+    from neyman.models import load
+
+    model = load(out / "models" / "bdt")
+    pre = json.loads((out / "models" / "bdt" / "preprocessing.json").read_text())
+    X = ((df[FEATURES].to_numpy() - pre["mean"]) / pre["scale"]).astype(np.float32)
+    np.testing.assert_allclose(df["score"], model.predict_proba(X)[:, 1], rtol=1e-6)
+
+
+def test_apply_refuses_missing_features(tmp_path: Path, root_files: tuple[Path, Path]) -> None:
+    sig, bkg = root_files
+    out = tmp_path / "r"
+    Study.from_dict(_config(sig, bkg, methods=[{"name": "f", "model": "fisher"}])).run(out)
+    other = write_table(pd.DataFrame({"pt1": [30.0], "eta": [0.1]}), tmp_path / "other.parquet")
+    with pytest.raises(DataError, match="lacks the model's features eta1, m_jj"):
+        apply_model(out / "models" / "f", other, tmp_path / "x.parquet")
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_unknown_key_names_nearest(root_files: tuple[Path, Path]) -> None:
+    sig, bkg = root_files
+    cfg = _config(sig, bkg)
+    cfg["evaluation"] = {"efficiencis": [0.5]}
+    with pytest.raises(
+        ConfigError, match=r"unknown key 'evaluation.efficiencis'; did you mean 'efficiencies'"
+    ):
+        parse_config(cfg)
+
+
+def test_unknown_method(root_files: tuple[Path, Path]) -> None:
+    sig, bkg = root_files
+    with pytest.raises(ConfigError, match=r"unknown model 'bdtt'; did you mean 'bdt'"):
+        parse_config(_config(sig, bkg, methods=[{"name": "x", "model": "bdtt"}]))
+
+
+def test_unknown_feature(tmp_path: Path, root_files: tuple[Path, Path]) -> None:
+    sig, bkg = root_files
+    cfg = _config(sig, bkg)
+    cfg["data"]["features"] = ["pt_1", "eta1"]  # type: ignore[index]
+    with pytest.raises(MissingColumnError, match=r"'pt_1'.*did you mean 'pt1'"):
+        Study.from_dict(cfg).run(tmp_path / "o", use_cache=False)
+
+
+def test_missing_file(tmp_path: Path, root_files: tuple[Path, Path]) -> None:
+    _, bkg = root_files
+    with pytest.raises(DataError, match="file not found"):
+        Study.from_dict(_config(tmp_path / "nope.root", bkg)).run(tmp_path / "o")
+
+
+def test_zero_events_after_selection(tmp_path: Path, root_files: tuple[Path, Path]) -> None:
+    sig, bkg = root_files
+    cfg = _config(sig, bkg)
+    cfg["data"]["selection"] = "pt1 > 1e9"  # type: ignore[index]
+    with pytest.raises(DataError, match=r"0 events after selection"):
+        Study.from_dict(cfg).run(tmp_path / "o")
+
+
+def test_bad_config_via_cli_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("data: {builtin: gaussian_mixture}\nmethods: [{name: a, model: nope}]\n")
+    assert main(["study", str(cfg), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "unknown model 'nope'" in err and err.count("\n") == 1
+
+
+def test_cache_is_used_and_invalidated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator
+) -> None:
+    from neyman.data.cache import cache_path, cached_read_table
+
+    monkeypatch.setenv("NEYMAN_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "t.csv"
+    pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}).to_csv(src, index=False)
+    first = cached_read_table(src, ["a"])
+    cached = cache_path(src)
+    assert cached.is_file()
+    np.testing.assert_array_equal(first["a"], [1.0, 2.0])
+    pd.DataFrame({"a": [5.0, 6.0, 7.0], "b": [0.0, 0.0, 0.0]}).to_csv(src, index=False)
+    again = cached_read_table(src, ["a"])
+    np.testing.assert_array_equal(again["a"], [5.0, 6.0, 7.0])  # source changed: new key
+    assert cache_path(src) != cached
+    assert cached_read_table(src, ["a"], use_cache=False)["a"].tolist() == [5.0, 6.0, 7.0]
