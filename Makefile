@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-all lint bench clean
+.PHONY: demo test test-all lint bench clean notebooks
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,3 +39,6 @@ bench: $(STAMP_DEV)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+notebooks: $(STAMP)
+	$(BIN)/python -m neyman.labs.notebooks examples/labs
