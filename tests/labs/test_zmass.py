@@ -1,0 +1,115 @@
+"""Lab zmass: the formula on every CMS event, the parameter count, the comparison table."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+from tests.conftest import SHARED_DATA
+
+from neyman.errors import ConfigError, DataError
+from neyman.labs import get_lab, zmass
+
+CMS = SHARED_DATA / "cms_dielectron_2010_sample.csv"
+MODELS = ("raw", "units", "features")
+
+
+@pytest.fixture(scope="module")
+def cms_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+    if not CMS.is_file():
+        pytest.skip(f"shared data not present at {CMS}")
+    out = tmp_path_factory.mktemp("zmass")
+    buf = io.StringIO()
+    result = zmass.run(quick=True, out=out, console=Console(file=buf, width=140), data=str(CMS))
+    return result, buf.getvalue(), out
+
+
+def test_registered_as_a_lab() -> None:
+    assert get_lab("zmass") is zmass
+    assert "\n" not in zmass.SUMMARY
+
+
+def test_formula_agrees_with_recorded_mass_on_every_cms_event(cms_run: Any) -> None:
+    a = cms_run[0].answers
+    assert a["n_events"] == 1412
+    # the file's own numbers, read independently of neyman, in float64
+    frame = pd.read_csv(CMS)
+    cols = [frame[c].to_numpy() for c in ("pt1", "eta1", "phi1", "pt2", "eta2", "phi2")]
+    m = zmass.z_mass(*cols)
+    rel = np.abs(m / frame["M"].to_numpy() - 1.0)
+    assert rel.max() < 5e-4  # 0.05% on every event (README: 0.013%)
+    assert a["formula_max_rel_diff"] < 5e-4
+    assert a["formula_max_rel_diff"] == pytest.approx(rel.max(), rel=0.05)  # float32 inputs
+    assert a["formula_vs_library_max_rel"] < 1e-12
+
+
+def test_z_mass_exact_values() -> None:
+    # back to back at η = 0: M = pT1 + pT2; and M² = 2 pT² (cosh 1 − cos 0) for Δη = 1, Δφ = 0
+    one = np.array([1.0])
+    assert zmass.z_mass(45 * one, 0 * one, 0 * one, 45 * one, 0 * one, np.pi * one)[0] == (
+        pytest.approx(90.0, rel=1e-15)
+    )
+    expected = np.sqrt(2 * 40.0 * 50.0 * (np.cosh(1.0) - 1.0))
+    got = zmass.z_mass(40 * one, 0.3 * one, 1 * one, 50 * one, -0.7 * one, 1 * one)[0]
+    assert got == pytest.approx(expected, rel=1e-14)
+
+
+def test_network_has_10901_parameters(cms_run: Any) -> None:
+    a = cms_run[0].answers
+    assert a["n_parameters"] == 6 * 100 + 100 + 100 * 100 + 100 + 100 + 1 == 10_901
+    assert a["n_parameters_engineered"] == 3 * 100 + 100 + 100 * 100 + 100 + 101
+    net = zmass.build_network()
+    assert net.hidden == (100, 100)
+    assert net.output == "linear"
+    assert net.loss == "mse"
+
+
+def test_comparison_table_on_held_out_events(cms_run: Any) -> None:
+    result, text, out = cms_run
+    a = result.answers
+    assert a["n_test"] == 353  # a quarter of 1,412, never trained on
+    assert a["n_train"] + a["n_test"] == 1412
+    for key in MODELS:
+        m = a["models"][key]
+        assert np.isfinite([m["mse"], m["bias"], m["rel_resolution"]]).all()
+        assert m["mse"] > 0 and m["rel_resolution"] > 0
+        assert m["rmse"] == pytest.approx(np.sqrt(m["mse"]), rel=1e-9)
+    gain_u = a["models"]["raw"]["mse"] / a["models"]["units"]["mse"]
+    gain_f = a["models"]["units"]["mse"] / a["models"]["features"]["mse"]
+    assert a["gain_units"] == pytest.approx(gain_u, rel=1e-12)
+    assert a["gain_features"] == pytest.approx(gain_f, rel=1e-12)
+    assert a["mattered_more"] == ("units" if gain_u > gain_f else "features")
+    # the mean-of-training baseline and the linear fit are what "what it learned" compares to
+    assert a["baseline_mse"] > 0 and a["raw_linear_mse"] > 0
+    assert -1 <= a["raw_corr_true"] <= 1
+    for label in ("(c) raw", "(d) units", "(e) features", "10,901", "mattered more"):
+        assert label in text
+    assert sorted(p.name for p in result.figures) == ["formula_check.png", "predicted_vs_true.png"]
+    assert all(p.stat().st_size > 1000 for p in result.figures)
+
+
+def test_generated_events_units_help(tmp_path: Path) -> None:
+    result = zmass.run(quick=True, console=Console(file=io.StringIO()), rows=2000)
+    a = result.answers
+    assert a["source"].startswith("generated")
+    # the generated mass is the formula of the generated electrons (float32 storage)
+    assert a["formula_max_rel_diff"] < 1e-6
+    # measuring pT and M in units of 100 GeV is what lets the raw-GeV network learn at all
+    assert a["models"]["units"]["mse"] < a["models"]["raw"]["mse"]
+
+
+def test_missing_file_names_it_and_the_url(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"dielectron\.csv.*opendata\.cern\.ch"):
+        zmass.run(quick=True, console=Console(file=io.StringIO()), data=str(tmp_path / "no.csv"))
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ConfigError, match="no option 'dta'; did you mean 'data'"):
+        zmass.run(quick=True, dta="x")
+    with pytest.raises(ConfigError, match="rows"):
+        zmass.run(quick=True, rows=5)
