@@ -70,7 +70,12 @@ def test_mt2_matches_scipy_minimisation(rng: np.random.Generator) -> None:
             )
 
         best = min(
-            optimize.minimize(f, x0, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20_000}).fun
+            optimize.minimize(
+                f,
+                x0,
+                method="Nelder-Mead",
+                options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20_000},
+            ).fun
             for x0 in (0.5 * met[i], met[i], np.zeros(2), p1[i, 1:3], -p2[i, 1:3])
         )
         # never above the best of five Nelder-Mead starts by more than 1e-4 GeV
@@ -85,12 +90,18 @@ def test_mt2_is_zero_without_missing_momentum_and_bounded_by_mt(rng: np.random.G
     np.testing.assert_allclose(
         mt2(p1[:, 1], p1[:, 2], p2[:, 1], p2[:, 2], inside[:, 0], inside[:, 1]), 0.0, atol=1e-4
     )
-    np.testing.assert_allclose(mt2(p1[:, 1], p1[:, 2], p2[:, 1], p2[:, 2], zero, zero), 0.0, atol=1e-6)
+    np.testing.assert_allclose(
+        mt2(p1[:, 1], p1[:, 2], p2[:, 1], p2[:, 2], zero, zero), 0.0, atol=1e-6
+    )
     # with all MET given to one side, max(mT) is an upper bound of MT2
     met = rng.normal(0.0, 50.0, (50, 2))
     got = mt2(p1[:, 1], p1[:, 2], p2[:, 1], p2[:, 2], met[:, 0], met[:, 1])
     bound = np.sqrt(
-        2.0 * (np.hypot(p1[:, 1], p1[:, 2]) * np.hypot(met[:, 0], met[:, 1]) - (p1[:, 1:3] * met).sum(1))
+        2.0
+        * (
+            np.hypot(p1[:, 1], p1[:, 2]) * np.hypot(met[:, 0], met[:, 1])
+            - (p1[:, 1:3] * met).sum(1)
+        )
     )
     assert (got <= bound + 1e-6).all()
 
@@ -117,7 +128,11 @@ def test_razor_matches_its_definition(rng: np.random.Generator) -> None:
     v1 = vector.array({"px": l1[:, 1], "py": l1[:, 2], "pz": l1[:, 3], "E": l1[:, 0]})
     v2 = vector.array({"px": l2[:, 1], "py": l2[:, 2], "pz": l2[:, 3], "E": l2[:, 0]})
     np.testing.assert_allclose(m_r**2, (v1.E + v2.E) ** 2 - (v1.pz + v2.pz) ** 2, rtol=1e-10)
-    expected = 0.5 * (np.hypot(*met.T) * (v1.pt + v2.pt) - met[:, 0] * (v1.px + v2.px) - met[:, 1] * (v1.py + v2.py))
+    expected = 0.5 * (
+        np.hypot(*met.T) * (v1.pt + v2.pt)
+        - met[:, 0] * (v1.px + v2.px)
+        - met[:, 1] * (v1.py + v2.py)
+    )
     np.testing.assert_allclose(m_tr**2, expected, rtol=1e-10)
     np.testing.assert_allclose(r, m_tr / m_r, rtol=1e-12)
 
@@ -141,7 +156,7 @@ def test_super_razor_is_consistent(rng: np.random.Generator) -> None:
     # with no MET and no lepton transverse boost, s_R = 4 M_R^2 (eq. for sqrt(s_R))
     zero = np.zeros(200)
     s0, _, _, _ = super_razor(l1, l2, zero, zero)
-    pt_ll = (l1[:, 1:3] + l2[:, 1:3])
+    pt_ll = l1[:, 1:3] + l2[:, 1:3]
     dot0 = 0.0
     expected0 = np.sqrt(2 * (m_r**2 + dot0 + m_r * np.sqrt(m_r**2)))
     np.testing.assert_allclose(s0, expected0, rtol=1e-9)

@@ -204,12 +204,12 @@ class _Parts:
         part = self._part(index, task)
         tmp = part.with_name(part.name + ".tmp")
         pq.write_table(table, tmp)
-        os.replace(tmp, part)
+        tmp.replace(part)
 
     def finish(self, frame: pd.DataFrame) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, self.path)
+        tmp.replace(self.path)
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

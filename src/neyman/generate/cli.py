@@ -95,10 +95,9 @@ def run_generate(args: argparse.Namespace) -> int:
             progress=True,
         )
     except KeyboardInterrupt:
-        partial = args.output.with_name(args.output.stem + ".partial.parquet")
+        parts = args.output.with_name(args.output.name + ".parts")
         console.print(
-            f"interrupted: finished chunks are in {partial}; "
-            "rerunning with the same --seed reproduces them"
+            f"interrupted: finished chunks are kept in {parts}/; rerun the same command to resume"
         )
         return 130
     seconds = time.perf_counter() - start

@@ -145,9 +145,7 @@ def neutrino_pz(lep: F, met_x: F, met_y: F, *, w_mass: float = W_MASS) -> F:
     return np.asarray(np.where(np.abs(a) < np.abs(b), a, b))
 
 
-def _ray_min(
-    p1x: F, p1y: F, p2x: F, p2y: F, mx: F, my: F, psi: F, r_max: F, steps: int = 50
-) -> F:
+def _ray_min(p1x: F, p1y: F, p2x: F, p2y: F, mx: F, my: F, psi: F, r_max: F, steps: int = 50) -> F:
     """``min over r >= 0 of max(mT1^2, mT2^2)`` with ``q1 = r (cos psi, sin psi)``.
 
     All arguments broadcast to shape (events, angles). ``mT1^2 = a r`` is linear in ``r``;
