@@ -166,6 +166,11 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+def _mass(ds: Dataset) -> np.ndarray:
+    """The regression target M (GeV) of a Dataset, as float64."""
+    return np.asarray(ds.y, dtype=np.float64)
+
+
 def _metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     abs_res = resolution(y_true, y_pred)
     rel_res = resolution(y_true, y_pred, relative=True)
@@ -231,7 +236,8 @@ def run(
     answers["n_events"] = ds.n_events
     con.rule("zmass: the Z boson mass from two electrons")
     con.print(
-        f"{ds.n_events} events from {source}; M from {ds.y.min():.1f} to {ds.y.max():.1f} GeV",
+        f"{ds.n_events} events from {source}; M from {_mass(ds).min():.1f} to "
+        f"{_mass(ds).max():.1f} GeV",
         markup=False,
     )
 
@@ -241,7 +247,7 @@ def run(
     X = ds.X.astype(np.float64)
     pt1, eta1, phi1, pt2, eta2, phi2 = (X[:, i] for i in range(6))
     m_formula = z_mass(pt1, eta1, phi1, pt2, eta2, phi2)
-    rel = np.abs(m_formula / ds.y - 1.0)
+    rel = np.abs(m_formula / _mass(ds) - 1.0)
     # the library's kernel agrees with ours (same formula, written independently)
     m_lib = np.asarray(invariant_mass(pt1, eta1, phi1, pt2, eta2, phi2), dtype=np.float64)
     answers["formula_max_rel_diff"] = float(rel.max())
@@ -254,7 +260,7 @@ def run(
         markup=False,
     )
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.hist(100 * (m_formula / ds.y - 1.0), bins=60, histtype="step", color="k")
+    ax.hist(100 * (m_formula / _mass(ds) - 1.0), bins=60, histtype="step", color="k")
     ax.set_xlabel("M_formula / M_recorded − 1 [%]")
     ax.set_ylabel("events")
     ax.set_title("(a) massless formula vs recorded mass")
@@ -265,6 +271,7 @@ def run(
     epochs = 10 if quick else (200 if ds.n_events < 5_000 else 40)
     if quick:
         train = train.subset(np.arange(min(train.n_events, 2_000)))
+    y_train, y_test = _mass(train), _mass(test)
 
     # (b) The network.
     con.rule("(b) a 6-100-100-1 network")
@@ -272,7 +279,7 @@ def run(
     preds: dict[str, np.ndarray] = {}
     with _one_thread():
         # (c) Raw inputs: pT in GeV (tens), angles in radians (ones), target ~ 90 GeV.
-        net = build_network(6, epochs=epochs, random_state=seed).fit(train.X, train.y)
+        net = build_network(6, epochs=epochs, random_state=seed).fit(train.X, y_train)
         con.print(net.summary(show=False), markup=False, highlight=False)
         answers["n_parameters"] = int(net.n_parameters_)
         con.print(
@@ -282,23 +289,23 @@ def run(
             markup=False,
         )
         preds["raw"] = net.predict(test.X).astype(np.float64)
-        models["raw"] = _metrics(test.y, preds["raw"])
+        models["raw"] = _metrics(y_test, preds["raw"])
 
         # (d) Units of 100 GeV for pT and M: inputs and target of order one, so the
         # initial weights (scaled for unit inputs) and Adam's step size fit the problem.
         units = Standardizer(units={"pt1": UNIT, "pt2": UNIT}, standardize=False).fit(train)
         net_units = build_network(6, epochs=epochs, random_state=seed)
-        net_units.fit(units.transform(train).X, train.y / UNIT)
+        net_units.fit(units.transform(train).X, y_train / UNIT)
         preds["units"] = UNIT * net_units.predict(units.transform(test).X).astype(np.float64)
-        models["units"] = _metrics(test.y, preds["units"])
+        models["units"] = _metrics(y_test, preds["units"])
 
         # (e) Engineered features pT1·pT2, Δη, Δφ (and M in units of 100 GeV).
         f_train, f_test = engineered_features(train), engineered_features(test)
         net_feat = build_network(3, epochs=epochs, random_state=seed)
-        net_feat.fit(f_train.X, f_train.y / UNIT)
+        net_feat.fit(f_train.X, y_train / UNIT)
         answers["n_parameters_engineered"] = int(net_feat.n_parameters_)
         preds["features"] = UNIT * net_feat.predict(f_test.X).astype(np.float64)
-        models["features"] = _metrics(test.y, preds["features"])
+        models["features"] = _metrics(y_test, preds["features"])
     answers["models"] = models
     answers["epochs"] = epochs
     answers["n_train"] = train.n_events
@@ -307,11 +314,11 @@ def run(
     # (c) What did the raw network learn? Compare it with two trivial regressions: the
     # training mean, and a straight-line fit to the six raw inputs.
     con.rule("(c) MSE on raw inputs: what was learned")
-    answers["baseline_mse"] = float(np.mean((test.y - train.y.mean()) ** 2))
-    linear = LinearRegression().fit(train.X, train.y)
-    answers["raw_linear_mse"] = float(np.mean((linear.predict(test.X) - test.y) ** 2))
+    answers["baseline_mse"] = float(np.mean((y_test - y_train.mean()) ** 2))
+    linear = LinearRegression().fit(train.X, y_train)
+    answers["raw_linear_mse"] = float(np.mean((linear.predict(test.X) - y_test) ** 2))
     pt_sum = test.X[:, 0].astype(np.float64) + test.X[:, 3]
-    answers["raw_corr_true"] = float(np.corrcoef(preds["raw"], test.y)[0, 1])
+    answers["raw_corr_true"] = float(np.corrcoef(preds["raw"], y_test)[0, 1])
     answers["raw_corr_pt_sum"] = float(np.corrcoef(preds["raw"], pt_sum)[0, 1])
     con.print(
         f"raw-input network: test MSE {models['raw']['mse']:.1f} GeV² "
@@ -357,7 +364,7 @@ def run(
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for ax, (key, (label, _)) in zip(axes, labels.items(), strict=True):
-        plot_predicted_vs_true(test.y, preds[key], ax=ax, bins=40, label="M", unit="GeV")
+        plot_predicted_vs_true(y_test, preds[key], ax=ax, bins=40, label="M", unit="GeV")
         ax.set_title(label)
     save_figure(fig, out, "predicted_vs_true", result)
     return result
