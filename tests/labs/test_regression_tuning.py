@@ -1,0 +1,109 @@
+"""Lab regression-tuning: the search table, best parameters and RMSEs against oracles."""
+
+from __future__ import annotations
+
+import io
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rich.console import Console
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
+from tests.conftest import SHARED_DATA
+
+from neyman.datasets import cms_dielectron
+from neyman.errors import ConfigError, DataError
+from neyman.labs import get_lab, regression_tuning
+
+CMS = SHARED_DATA / "cms_dielectron_2010_sample.csv"
+SEED = 20261125
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+    if not CMS.is_file():
+        pytest.skip(f"shared data not present at {CMS}")
+    out = tmp_path_factory.mktemp("regression_tuning")
+    buf = io.StringIO()
+    result = regression_tuning.run(
+        quick=True, out=out, console=Console(file=buf, width=140), data=str(CMS)
+    )
+    return result, buf.getvalue(), out
+
+
+def test_registered_as_a_lab() -> None:
+    assert get_lab("regression-tuning") is regression_tuning
+    assert "\n" not in regression_tuning.SUMMARY
+
+
+def test_best_model_beats_the_baselines(lab_run: tuple[Any, str, Path]) -> None:
+    a = lab_run[0].answers
+    assert a["rmse_best"] < a["rmse_mean"]
+    # the mass is far from linear in pT, η, φ: a tuned network beats a straight line too
+    assert a["rmse_best"] < a["rmse_linear"]
+    assert a["rmse_hand"] < a["rmse_mean"]
+    assert a["better_tuning"] == (
+        "grid search" if a["rmse_best"] < a["rmse_hand"] else "hand tuning"
+    )
+
+
+def test_baselines_against_independent_computation(lab_run: tuple[Any, str, Path]) -> None:
+    a = lab_run[0].answers
+    train, _, test = cms_dielectron(CMS).split(val=0.2, test=0.2, random_state=SEED)
+    assert (a["n_train"], a["n_test"]) == (train.n_events, test.n_events)
+    assert a["n_train"] + a["n_val"] + a["n_test"] == 1412
+    y_tr, y_te = np.asarray(train.y, float), np.asarray(test.y, float)
+    assert a["rmse_mean"] == pytest.approx(np.sqrt(np.mean((y_te - y_tr.mean()) ** 2)), rel=1e-9)
+    lin = LinearRegression().fit(train.X.astype(float), y_tr).predict(test.X.astype(float))
+    assert a["rmse_linear"] == pytest.approx(np.sqrt(np.mean((lin - y_te) ** 2)), rel=1e-4)
+
+
+def test_search_table_covers_the_grid(lab_run: tuple[Any, str, Path]) -> None:
+    result, text, _ = lab_run
+    a = result.answers
+    space = regression_tuning.grid(quick=True)
+    # every tuned dimension is in the grid: layers/neurons, activation, lr, weight_decay
+    assert {k.removeprefix(regression_tuning.PREFIX) for k in space} == {
+        "hidden",
+        "activation",
+        "lr",
+        "weight_decay",
+    }
+    assert len({len(h) for h in space[f"{regression_tuning.PREFIX}hidden"]}) == 2  # 1 and 2 layers
+    expected = {tuple(sorted(zip(space, combo, strict=True))) for combo in product(*space.values())}
+    got = {
+        tuple(sorted((regression_tuning.PREFIX + k, v) for k, v in r["params"].items()))
+        for r in a["search"]
+    }
+    assert got == expected
+    best = min(a["search"], key=lambda r: r["cv_rmse"])
+    assert best["rank"] == 1
+    assert best["params"] == a["best_params"]
+    assert a["best_cv_rmse"] == pytest.approx(best["cv_rmse"], rel=1e-12)
+    assert [r["rank"] for r in a["search"]] == sorted(r["rank"] for r in a["search"])
+    assert a["hand_best"] == int(np.argmin([h["val_rmse"] for h in a["hand"]]))
+    for label in ("GridSearchCV", "best parameters", "predict the training mean"):
+        assert label in text
+    assert [p.name for p in result.figures] == ["predicted_vs_true.png"]
+
+
+def test_model_is_a_clonable_sklearn_estimator() -> None:
+    model = regression_tuning.make_model(epochs=3, hidden=(8,), lr=1e-2)
+    twin = clone(model)
+    assert twin.get_params()[f"{regression_tuning.PREFIX}hidden"] == (8,)
+    assert twin.get_params()[f"{regression_tuning.PREFIX}epochs"] == 3
+
+
+def test_missing_file_names_it_and_the_url(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"dielectron\.csv.*opendata\.cern\.ch"):
+        regression_tuning.run(quick=True, data=str(tmp_path / "none.csv"))
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ConfigError, match="no option 'dat'; did you mean 'data'"):
+        regression_tuning.run(quick=True, dat="x")
+    with pytest.raises(ConfigError, match="rows"):
+        regression_tuning.run(quick=True, rows=True)
