@@ -225,11 +225,17 @@ def run(
     con.print(table)
     gain = aucs["all"] - aucs["low"]
     answers["high_level_gain"] = float(gain)
+    if gain > 0:
+        verdict = (
+            "a positive gain here means this two-layer network, trained this briefly on these "
+            "events, did not find all of it by itself"
+        )
+    else:
+        verdict = "here too the low-level features alone do as well"
     con.print(
         f"Adding the high-level features to the low-level ones changes the AUC by {gain:+.4f}. "
         "On the full UCI data Baldi et al. find that deep networks on the low-level features "
-        "alone recover most of what the high-level ones add; a positive gain here means this "
-        "two-layer network, on these events, did not find it by itself.",
+        f"alone recover most of what the high-level ones add; {verdict}.",
         markup=False,
     )
     save_figure(plot_roc(rocs), out, "roc", result)
