@@ -1,0 +1,43 @@
+"""Every method behind one scikit-learn API, saved and loaded without pickle.
+
+Read ``base.py`` first (parameter tables, input checks, the save/load format), then the
+estimator you need:
+
+- ``mlp.py``: :class:`MLPClassifier`, :class:`MLPRegressor` (PyTorch, via ``neyman.train``)
+- ``cnn.py``: :class:`CNNClassifier` (conv/pool/dense spec, same training loop)
+- ``bdt.py``: :class:`BDTClassifier`, :class:`BDTRegressor` (XGBoost ``hist``)
+- ``knn.py``: :class:`KNNClassifier` (likelihood ratio from weighted neighbour counts)
+- ``histogram.py``: :class:`HistogramLikelihoodRatio` (binned, projective in N-D)
+- ``linear.py``: :class:`FisherDiscriminant`, :class:`LogisticRegression`
+- ``cuts.py``: :class:`RectangularCuts` (TMVA-style box cuts per signal efficiency)
+
+``load(dir)`` reads any saved estimator back; ``Estimator.load(dir)`` also checks its class.
+"""
+
+from __future__ import annotations
+
+from neyman.models.base import FORMAT_VERSION, NeymanEstimator, NotFittedError, load
+from neyman.models.bdt import BDTClassifier, BDTRegressor
+from neyman.models.cnn import CNNClassifier
+from neyman.models.cuts import RectangularCuts
+from neyman.models.histogram import HistogramLikelihoodRatio
+from neyman.models.knn import KNNClassifier
+from neyman.models.linear import FisherDiscriminant, LogisticRegression
+from neyman.models.mlp import MLPClassifier, MLPRegressor
+
+__all__ = [
+    "FORMAT_VERSION",
+    "BDTClassifier",
+    "BDTRegressor",
+    "CNNClassifier",
+    "FisherDiscriminant",
+    "HistogramLikelihoodRatio",
+    "KNNClassifier",
+    "LogisticRegression",
+    "MLPClassifier",
+    "MLPRegressor",
+    "NeymanEstimator",
+    "NotFittedError",
+    "RectangularCuts",
+    "load",
+]

@@ -1,0 +1,655 @@
+"""Shared estimator machinery: parameter tables, input validation and the save/load format.
+
+Read this module first; every estimator in :mod:`neyman.models` builds on it.
+
+- **Parameter tables.** Each estimator declares ``_param_table``, a mapping from parameter
+  name to a list of constraints (:class:`Interval`, :class:`Options`, :class:`Boolean`,
+  :class:`IntTuple`, :class:`StrTuple`, ``None``...). ``fit`` checks every parameter
+  against it and reports a violation one way:
+  ``The 'lr' parameter of MLPClassifier must be a float > 0. Got -1 instead.``
+- **Input validation.** :meth:`NeymanEstimator._check_X` wraps scikit-learn's
+  ``validate_data`` (feature names, ``n_features_in_``) and turns the two mistakes users
+  make into neyman errors: NaN/inf in ``X`` (:class:`~neyman.errors.DataError` naming the
+  columns) and a wrong feature count at predict time (:class:`~neyman.errors.ModelError`).
+- **Persistence.** ``est.save(dir)`` writes ``model.json`` (class, hyperparameters, feature
+  names, format version, package versions, JSON-able learned state) and
+  ``weights.safetensors`` (every learned array); BDTs add ``booster.json`` (XGBoost JSON).
+  :func:`load` reads it back. Nothing is ever pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import math
+import numbers
+import os
+import platform
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from neyman.errors import ConfigError, DataError, ModelError, did_you_mean
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Boolean",
+    "Constraint",
+    "Interval",
+    "IntTuple",
+    "NeymanEstimator",
+    "NotFittedError",
+    "Options",
+    "StrTuple",
+    "load",
+]
+
+#: Version of the on-disk model format written by :meth:`NeymanEstimator.save`.
+FORMAT_VERSION = 1
+_FORMAT_NAME = "neyman-model"
+_MODEL_FILE = "model.json"
+_WEIGHTS_FILE = "weights.safetensors"
+
+_E = TypeVar("_E", bound="NeymanEstimator")
+
+
+class NotFittedError(ModelError, _SklearnNotFittedError):
+    """An estimator was used before ``fit``; also scikit-learn's ``NotFittedError``."""
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+class Constraint:
+    """One allowed shape of a parameter value; subclasses describe themselves in words."""
+
+    def is_satisfied_by(self, value: object) -> bool:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def invalid_example(self) -> object:
+        """A value that violates this constraint (used by tests to generate bad input)."""
+        return object()
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """A real (``kind="float"``) or integral (``kind="int"``) number in an interval.
+
+    ``closed`` is one of ``"both"``, ``"left"``, ``"right"``, ``"neither"``; a ``None``
+    bound is unbounded.
+    """
+
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+
+    def is_satisfied_by(self, value: object) -> bool:
+        if not (_is_int(value) if self.kind == "int" else _is_real(value)):
+            return False
+        v = float(value)  # type: ignore[arg-type]
+        if math.isnan(v):
+            return False
+        if self.low is not None:
+            if self.closed in ("both", "left") and v < self.low:
+                return False
+            if self.closed in ("right", "neither") and v <= self.low:
+                return False
+        if self.high is not None:
+            if self.closed in ("both", "right") and v > self.high:
+                return False
+            if self.closed in ("left", "neither") and v >= self.high:
+                return False
+        return True
+
+    def describe(self) -> str:
+        noun = "an int" if self.kind == "int" else "a float"
+        lo_in = self.closed in ("both", "left")
+        hi_in = self.closed in ("both", "right")
+        if self.low is not None and self.high is not None:
+            left = "[" if lo_in else "("
+            right = "]" if hi_in else ")"
+            return f"{noun} in {left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
+        if self.low is not None:
+            return f"{noun} {'>=' if lo_in else '>'} {_fmt(self.low)}"
+        if self.high is not None:
+            return f"{noun} {'<=' if hi_in else '<'} {_fmt(self.high)}"
+        return noun
+
+    def invalid_example(self) -> object:
+        if self.low is not None:
+            return self.low - 1
+        if self.high is not None:
+            return self.high + 1
+        return "not-a-number"
+
+
+@dataclass(frozen=True)
+class Options(Constraint):
+    """One string out of a fixed set."""
+
+    values: tuple[str, ...]
+
+    def is_satisfied_by(self, value: object) -> bool:
+        return isinstance(value, str) and value in self.values
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+    def invalid_example(self) -> object:
+        return "no-such-option"
+
+
+@dataclass(frozen=True)
+class Boolean(Constraint):
+    """``True`` or ``False``."""
+
+    def is_satisfied_by(self, value: object) -> bool:
+        return isinstance(value, bool | np.bool_)
+
+    def describe(self) -> str:
+        return "a bool"
+
+    def invalid_example(self) -> object:
+        return "yes"
+
+
+@dataclass(frozen=True)
+class IntTuple(Constraint):
+    """A (possibly empty if ``allow_empty``) sequence of ints ``>= low``."""
+
+    low: int = 1
+    allow_empty: bool = False
+
+    def is_satisfied_by(self, value: object) -> bool:
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            return False
+        if not value and not self.allow_empty:
+            return False
+        return all(_is_int(v) and int(v) >= self.low for v in value)
+
+    def describe(self) -> str:
+        kind = "a tuple" if self.allow_empty else "a non-empty tuple"
+        return f"{kind} of ints >= {self.low}"
+
+    def invalid_example(self) -> object:
+        return (self.low - 1,)
+
+
+@dataclass(frozen=True)
+class FloatTuple(Constraint):
+    """A non-empty sequence of floats in ``(low, high]``."""
+
+    low: float = 0.0
+    high: float = 1.0
+
+    def is_satisfied_by(self, value: object) -> bool:
+        if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+            return False
+        return all(_is_real(v) and self.low < float(v) <= self.high for v in value)
+
+    def describe(self) -> str:
+        return f"a non-empty tuple of floats in ({_fmt(self.low)}, {_fmt(self.high)}]"
+
+    def invalid_example(self) -> object:
+        return (self.high + 1.0,)
+
+
+@dataclass(frozen=True)
+class StrTuple(Constraint):
+    """A non-empty sequence of strings."""
+
+    def is_satisfied_by(self, value: object) -> bool:
+        if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+            return False
+        return all(isinstance(v, str) for v in value)
+
+    def describe(self) -> str:
+        return "a non-empty tuple of str"
+
+    def invalid_example(self) -> object:
+        return (1,)
+
+
+@dataclass(frozen=True)
+class RandomState(Constraint):
+    """An int seed ``>= 0`` or a ``numpy.random.RandomState``."""
+
+    def is_satisfied_by(self, value: object) -> bool:
+        return (_is_int(value) and int(value) >= 0) or isinstance(  # type: ignore[call-overload]
+            value, np.random.RandomState
+        )
+
+    def describe(self) -> str:
+        return "an int >= 0 or a numpy RandomState"
+
+    def invalid_example(self) -> object:
+        return -1
+
+
+@dataclass(frozen=True)
+class PathLike(Constraint):
+    """A filesystem path (``str`` or ``os.PathLike``)."""
+
+    def is_satisfied_by(self, value: object) -> bool:
+        return isinstance(value, str | os.PathLike)
+
+    def describe(self) -> str:
+        return "a path"
+
+    def invalid_example(self) -> object:
+        return 3.5
+
+
+def _describe(constraints: Sequence[Constraint | None]) -> str:
+    words = [("None" if c is None else c.describe()) for c in constraints]
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def check_param(
+    owner: str, name: str, value: object, constraints: Sequence[Constraint | None]
+) -> None:
+    """Raise :class:`~neyman.errors.ConfigError` unless ``value`` meets one constraint."""
+    for c in constraints:
+        if c is None:
+            if value is None:
+                return
+        elif c.is_satisfied_by(value):
+            return
+    msg = f"The {name!r} parameter of {owner} must be {_describe(constraints)}. Got {value!r} instead."
+    raise ConfigError(msg)
+
+
+def random_seed(random_state: object) -> int:
+    """Turn ``random_state`` (None, int or RandomState) into one int seed in ``[0, 2**31)``."""
+    if random_state is None:
+        return int(np.random.default_rng().integers(0, 2**31 - 1))
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    return int(random_state)  # type: ignore[call-overload]
+
+
+# ----------------------------------------------------------------------------- base class
+
+
+class NeymanEstimator(BaseEstimator):  # type: ignore[misc]
+    """Base of every neyman estimator: parameter checks, input checks, save and load.
+
+    Subclasses declare ``_param_table`` and implement ``_get_state``/``_set_state``
+    (JSON-able learned state plus named arrays) for persistence.
+    """
+
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {}
+    _registry: ClassVar[dict[str, type[NeymanEstimator]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            NeymanEstimator._registry[cls.__name__] = cls
+
+    # -- parameters -------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        """Check every hyperparameter against ``_param_table``."""
+        owner = type(self).__name__
+        for name, value in self.get_params(deep=False).items():
+            constraints = self._param_table.get(name)
+            if constraints is not None:
+                check_param(owner, name, value, constraints)
+
+    # -- input validation -------------------------------------------------------------
+
+    def _require_fitted(self) -> None:
+        """Raise :class:`NotFittedError` unless ``fit`` has run."""
+        try:
+            check_is_fitted(self)
+        except _SklearnNotFittedError as exc:
+            msg = f"this {type(self).__name__} is not fitted yet; call fit(X, y) first"
+            raise NotFittedError(msg) from exc
+
+    def _check_X(
+        self,
+        X: Any,
+        *,
+        reset: bool,
+        y: Any = "no_validation",
+        allow_nd: bool = False,
+        dtype: Any = np.float64,
+        multi_output: bool = False,
+        y_numeric: bool = False,
+    ) -> Any:
+        """Validate ``X`` (and ``y`` when given) the scikit-learn way, with neyman errors.
+
+        Returns the converted ``X`` or ``(X, y)``. NaN or inf in ``X`` raises
+        :class:`~neyman.errors.DataError` naming the offending columns; at predict time
+        (``reset=False``) a wrong number of features raises
+        :class:`~neyman.errors.ModelError`.
+        """
+        owner = type(self).__name__
+        kwargs: dict[str, Any] = {
+            "dtype": dtype,
+            "ensure_all_finite": False,
+            "allow_nd": allow_nd,
+            "reset": reset,
+        }
+        if not reset:
+            self._require_fitted()
+        try:
+            if isinstance(y, str) and y == "no_validation":
+                out = validate_data(self, X, **kwargs)
+                Xc = out
+            else:
+                out = validate_data(
+                    self, X, y, multi_output=multi_output, y_numeric=y_numeric, **kwargs
+                )
+                Xc = out[0]
+        except ValueError as exc:
+            text = str(exc)
+            if not reset and "features, but" in text:
+                msg = f"{text.rstrip('.')}; pass the same columns, in the same order, as in fit"
+                raise ModelError(msg) from exc
+            raise
+        _check_finite(Xc, getattr(self, "feature_names_in_", None), owner)
+        return out
+
+    # -- persistence ------------------------------------------------------------------
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
+        """Learned state as (JSON-able dict, named arrays). Overridden by subclasses."""
+        raise NotImplementedError
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, NDArray[Any]], path: Path) -> None:
+        """Restore what :meth:`_get_state` returned; ``path`` is the model directory."""
+        raise NotImplementedError
+
+    def _save_extra(self, path: Path) -> None:
+        """Write extra files into the model directory (BDTs write XGBoost JSON)."""
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Save the fitted estimator as a directory (``model.json`` + weights).
+
+        Parameters
+        ----------
+        path : path-like
+            Directory to write. It is created if missing; an existing directory must be
+            empty or hold a neyman model (which is replaced).
+
+        Returns
+        -------
+        pathlib.Path
+            The directory written.
+
+        Notes
+        -----
+        Nothing is pickled: hyperparameters and small learned state go to JSON, arrays to
+        ``weights.safetensors``, boosted trees to XGBoost's JSON format. Every file is
+        written to a temporary name and renamed, and ``model.json`` is written last, so
+        an interrupted save never looks like a complete model.
+        """
+        self._require_fitted()
+        out = Path(path)
+        if out.exists() and not out.is_dir():
+            msg = f"cannot save model to '{out}': it is a file; pass a directory path"
+            raise ModelError(msg)
+        if out.is_dir() and any(out.iterdir()) and not (out / _MODEL_FILE).is_file():
+            msg = (
+                f"cannot save model to '{out}': the directory is not empty and holds no "
+                f"{_MODEL_FILE}; choose a new or empty directory"
+            )
+            raise ModelError(msg)
+        out.mkdir(parents=True, exist_ok=True)
+        params = _params_to_json(type(self).__name__, self.get_params(deep=False))
+        meta, arrays = self._get_state()
+        names = getattr(self, "feature_names_in_", None)
+        document = {
+            "format": _FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "class": type(self).__name__,
+            "params": params,
+            "feature_names": None if names is None else [str(n) for n in names],
+            "n_features_in": int(getattr(self, "n_features_in_", 0)),
+            "state": meta,
+            "weights": _WEIGHTS_FILE,
+            "versions": _versions(),
+        }
+        from safetensors.numpy import save_file
+
+        with _atomic_path(out / _WEIGHTS_FILE) as tmp:
+            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp))
+        self._save_extra(out)
+        with _atomic_path(out / _MODEL_FILE) as tmp:
+            tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return out
+
+    @classmethod
+    def load(cls: type[_E], path: str | os.PathLike[str]) -> _E:
+        """Load an estimator saved with :meth:`save`, checking it is a ``cls``.
+
+        Raises
+        ------
+        neyman.errors.ModelError
+            If the directory is missing, is not a neyman model, was written by a newer
+            format version, or holds a different class.
+        """
+        est = load(path)
+        if cls is not NeymanEstimator and not isinstance(est, cls):
+            msg = (
+                f"'{path}' holds a {type(est).__name__}, not a {cls.__name__}; "
+                f"load it with neyman.models.load(path) or {type(est).__name__}.load(path)"
+            )
+            raise ModelError(msg)
+        return est
+
+
+def load(path: str | os.PathLike[str]) -> NeymanEstimator:
+    """Load any estimator saved with ``est.save(path)``.
+
+    Parameters
+    ----------
+    path : path-like
+        The model directory (holding ``model.json``).
+
+    Returns
+    -------
+    NeymanEstimator
+        The fitted estimator; its predictions equal the saved one's exactly.
+
+    Raises
+    ------
+    neyman.errors.ModelError
+        Missing directory, not a neyman model, unknown class, unreadable weights, or a
+        format version newer than this neyman understands.
+    """
+    root = Path(path)
+    if not root.exists():
+        msg = f"model directory '{root}' does not exist; save one with est.save('{root}')"
+        raise ModelError(msg)
+    doc_path = root / _MODEL_FILE if root.is_dir() else root
+    if not doc_path.is_file() or doc_path.name != _MODEL_FILE:
+        msg = f"'{root}' is not a neyman model directory (no {_MODEL_FILE}); save one with est.save(dir)"
+        raise ModelError(msg)
+    root = doc_path.parent
+    try:
+        doc = json.loads(doc_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"'{doc_path}' is not readable JSON ({exc}); it is not a neyman model file"
+        raise ModelError(msg) from exc
+    if not isinstance(doc, dict) or doc.get("format") != _FORMAT_NAME:
+        msg = f'\'{doc_path}\' is not a neyman model file (no "format": "{_FORMAT_NAME}")'
+        raise ModelError(msg)
+    version = doc.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        msg = f"'{doc_path}' has an invalid format_version {version!r}; expected an int >= 1"
+        raise ModelError(msg)
+    if version > FORMAT_VERSION:
+        msg = (
+            f"'{doc_path}' has model format version {version}, newer than this neyman "
+            f"supports ({FORMAT_VERSION}); upgrade neyman to load it"
+        )
+        raise ModelError(msg)
+    name = doc.get("class")
+    registry = NeymanEstimator._registry
+    if not isinstance(name, str) or name not in registry:
+        msg = f"'{doc_path}' holds unknown model class {name!r}" + did_you_mean(
+            str(name), sorted(registry)
+        )
+        raise ModelError(msg)
+    klass = registry[name]
+    try:
+        params = _params_from_json(doc.get("params", {}))
+        est = klass(**params)
+    except (TypeError, ValueError) as exc:
+        msg = f"'{doc_path}' has parameters that {name} does not accept: {exc}"
+        raise ModelError(msg) from exc
+    weights = root / str(doc.get("weights", _WEIGHTS_FILE))
+    if not weights.is_file():
+        msg = f"'{root}' has no {weights.name}; the model directory is incomplete, save it again"
+        raise ModelError(msg)
+    from safetensors.numpy import load_file
+
+    try:
+        arrays = load_file(str(weights))
+    except Exception as exc:  # safetensors raises its own error types
+        msg = f"'{weights}' is not a readable safetensors file ({exc}); save the model again"
+        raise ModelError(msg) from exc
+    names = doc.get("feature_names")
+    if names is not None:
+        est.feature_names_in_ = np.asarray(names, dtype=object)
+    est.n_features_in_ = int(doc.get("n_features_in", 0))
+    try:
+        est._set_state(dict(doc.get("state", {})), dict(arrays), root)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        msg = f"'{root}' holds an incomplete or inconsistent {name} ({exc!r}); save it again"
+        raise ModelError(msg) from exc
+    return est
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _check_finite(X: Any, feature_names: Any, owner: str) -> None:
+    """Raise DataError naming the columns of ``X`` that hold NaN or inf."""
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "fc":
+        return
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return
+    n_nan = int(np.isnan(arr).sum())
+    n_inf = int(bad.sum()) - n_nan
+    if arr.ndim == 2:
+        cols = np.flatnonzero(bad.any(axis=0))
+        if feature_names is not None and len(feature_names) == arr.shape[1]:
+            labels = [repr(str(feature_names[c])) for c in cols]
+        else:
+            labels = [f"column {c}" for c in cols]
+        where = ", ".join(labels[:8]) + (", ..." if len(labels) > 8 else "")
+    else:
+        where = f"{int(bad.reshape(len(arr), -1).any(axis=1).sum())} events"
+    what = " and ".join(
+        part for part in (f"{n_nan} NaN" if n_nan else "", f"{n_inf} inf" if n_inf else "") if part
+    )
+    msg = (
+        f"X passed to {owner} contains {what} value(s) in {where}; "
+        "drop or impute those events before fitting or predicting"
+    )
+    raise DataError(msg)
+
+
+def _params_to_json(owner: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        converted = _to_json(value)
+        try:
+            json.dumps(converted, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            msg = (
+                f"cannot save {owner}: parameter {key!r} = {value!r} is not JSON-serialisable; "
+                "use plain numbers, strings, tuples or an int random_state"
+            )
+            raise ModelError(msg) from exc
+        out[key] = converted
+    return out
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def _params_from_json(params: Mapping[str, Any]) -> dict[str, Any]:
+    def back(value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(back(v) for v in value)
+        return value
+
+    return {str(k): back(v) for k, v in params.items()}
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("neyman", "numpy", "scikit-learn", "torch", "xgboost", "safetensors"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            out[dist] = importlib.metadata.version(dist)
+    return out
+
+
+@contextlib.contextmanager
+def _atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def classes_to_json(classes: NDArray[Any]) -> dict[str, Any]:
+    """Encode ``classes_`` (ints, floats, strings, bools) for ``model.json``."""
+    return {
+        "values": [c.item() if isinstance(c, np.generic) else c for c in classes],
+        "dtype": classes.dtype.str if classes.dtype != object else "object",
+    }
+
+
+def classes_from_json(doc: Mapping[str, Any]) -> NDArray[Any]:
+    """Inverse of :func:`classes_to_json`."""
+    dtype = doc["dtype"]
+    return np.asarray(doc["values"], dtype=object if dtype == "object" else np.dtype(dtype))

@@ -1,0 +1,498 @@
+"""Boosted decision trees over XGBoost's ``hist`` method: :class:`BDTClassifier`, :class:`BDTRegressor`.
+
+Thin on purpose: neyman adds its conventions (parameter table, NaN and feature checks,
+DataFrame feature names, a negative-weight policy, validation data for early stopping,
+save/load as XGBoost JSON) and leaves the boosting to XGBoost's native ``xgboost.train``.
+
+Negative event weights are common in Monte Carlo (NLO generators) and sPlot sWeights.
+``negative_weights`` chooses what happens: ``"error"`` (default) refuses them with a
+message listing the options, ``"drop"`` removes those events, ``"keep"`` trains with them
+(XGBoost accepts negative weights; with many of them a leaf's hessian sum can turn
+negative and the trees become unstable, so check the result).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, softmax
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight
+
+from neyman.errors import DataError, ModelError
+from neyman.models.base import (
+    Constraint,
+    Interval,
+    NeymanEstimator,
+    Options,
+    RandomState,
+    classes_from_json,
+    classes_to_json,
+    random_seed,
+)
+from neyman.train.callbacks import atomic_path
+
+__all__ = ["BDTClassifier", "BDTRegressor"]
+
+_BOOSTER_FILE = "booster.json"
+
+_COMMON: dict[str, list[Constraint | None]] = {
+    "n_estimators": [Interval("int", 1, None)],
+    "max_depth": [Interval("int", 1, None)],
+    "learning_rate": [Interval("float", 0, 1, "right")],
+    "subsample": [Interval("float", 0, 1, "right")],
+    "colsample_bytree": [Interval("float", 0, 1, "right")],
+    "min_child_weight": [Interval("float", 0, None)],
+    "reg_lambda": [Interval("float", 0, None)],
+    "reg_alpha": [Interval("float", 0, None)],
+    "gamma": [Interval("float", 0, None)],
+    "max_bin": [Interval("int", 2, None)],
+    "early_stopping_rounds": [None, Interval("int", 1, None)],
+    "validation_fraction": [Interval("float", 0, 1, "neither")],
+    "negative_weights": [Options(("error", "drop", "keep"))],
+    "device": [Options(("auto", "cpu", "cuda"))],
+    "n_jobs": [None, Interval("int", 1, None)],
+    "random_state": [None, RandomState()],
+}
+
+
+class _BDTBase(NeymanEstimator):
+    _is_classifier: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        n_estimators: int = 200,
+        *,
+        max_depth: int = 3,
+        learning_rate: float = 0.1,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        min_child_weight: float = 1.0,
+        reg_lambda: float = 1.0,
+        reg_alpha: float = 0.0,
+        gamma: float = 0.0,
+        max_bin: int = 256,
+        early_stopping_rounds: int | None = None,
+        validation_fraction: float = 0.1,
+        negative_weights: str = "error",
+        device: str = "auto",
+        n_jobs: int | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.min_child_weight = min_child_weight
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.gamma = gamma
+        self.max_bin = max_bin
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+        self.negative_weights = negative_weights
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    booster_: Any
+    best_iteration_: int
+
+    # -- fitting ----------------------------------------------------------------------
+
+    def _objective(self, n_classes: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _weights(
+        self, sample_weight: Any, X: NDArray[Any], what: str
+    ) -> NDArray[np.float64] | None:
+        if sample_weight is None:
+            return None
+        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if not np.all(np.isfinite(w)):
+            msg = f"{what} contains NaN or inf; fix or drop those events"
+            raise DataError(msg)
+        n_neg = int((w < 0).sum())
+        if n_neg and self.negative_weights == "error":
+            msg = (
+                f"{what} has {n_neg} negative value(s) (of {len(w)}); "
+                f"{type(self).__name__} needs a policy: negative_weights='drop' discards "
+                "those events, 'keep' trains with them (XGBoost supports negative weights)"
+            )
+            raise DataError(msg)
+        return w
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any, validation_data: Any) -> Any:
+        import xgboost as xgb
+
+        self._check_params()
+        Xc, yc = self._check_X(
+            X, reset=True, y=y, multi_output=False, y_numeric=not self._is_classifier
+        )
+        target = self._encode(yc, fitting=True)
+        w = self._weights(sample_weight, Xc, "sample_weight")
+        seed = random_seed(self.random_state)
+
+        Xv = yv = wv = None
+        if validation_data is not None:
+            if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+                msg = "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, w_val)"
+                raise DataError(msg)
+            Xv = self._check_X(validation_data[0], reset=False)
+            yv = self._encode(np.asarray(validation_data[1]), fitting=False)
+            if len(yv) != len(Xv):
+                msg = f"validation_data has {len(Xv)} events in X but {len(yv)} in y"
+                raise DataError(msg)
+            if len(validation_data) == 3:
+                wv = self._weights(validation_data[2], Xv, "validation sample weight")
+        elif self.early_stopping_rounds is not None:
+            idx = np.arange(len(Xc))
+            strat = target if self._is_classifier else None
+            try:
+                i_tr, i_va = train_test_split(
+                    idx, test_size=self.validation_fraction, random_state=seed, stratify=strat
+                )
+            except ValueError:  # a class too small to stratify: plain random split
+                i_tr, i_va = train_test_split(
+                    idx, test_size=self.validation_fraction, random_state=seed
+                )
+            Xv, yv, wv = Xc[i_va], target[i_va], None if w is None else w[i_va]
+            Xc, target, w = Xc[i_tr], target[i_tr], None if w is None else w[i_tr]
+
+        if self.negative_weights == "drop":
+            if w is not None:
+                keep = w >= 0
+                Xc, target, w = Xc[keep], target[keep], w[keep]
+            if wv is not None and Xv is not None and yv is not None:
+                keep_v = wv >= 0
+                Xv, yv, wv = Xv[keep_v], yv[keep_v], wv[keep_v]
+
+        device = self.device
+        if device == "auto":
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        params: dict[str, Any] = {
+            "tree_method": "hist",
+            "device": device,
+            "max_depth": self.max_depth,
+            "eta": self.learning_rate,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "min_child_weight": self.min_child_weight,
+            "lambda": self.reg_lambda,
+            "alpha": self.reg_alpha,
+            "gamma": self.gamma,
+            "max_bin": self.max_bin,
+            "seed": seed,
+            "nthread": self.n_jobs if self.n_jobs is not None else 0,
+            "verbosity": 0,
+            **self._objective(len(getattr(self, "classes_", ()))),
+        }
+        dtrain = xgb.DMatrix(Xc, label=target, weight=w)
+        evals: list[tuple[Any, str]] = []
+        if Xv is not None:
+            evals.append((xgb.DMatrix(Xv, label=yv, weight=wv), "validation"))
+        record: dict[str, Any] = {}
+        booster = xgb.train(
+            params,
+            dtrain,
+            num_boost_round=self.n_estimators,
+            evals=evals,
+            early_stopping_rounds=self.early_stopping_rounds if evals else None,
+            evals_result=record,
+            verbose_eval=False,
+        )
+        self.booster_ = booster
+        self.best_iteration_ = (
+            int(booster.best_iteration)
+            if self.early_stopping_rounds is not None and evals
+            else self.n_estimators - 1
+        )
+        self.evals_result_ = {
+            name: {metric: [float(v) for v in values] for metric, values in curves.items()}
+            for name, curves in record.items()
+        }
+        self.device_ = device
+        return self
+
+    def _encode(self, y: Any, *, fitting: bool) -> NDArray[Any]:
+        if not self._is_classifier:
+            return np.asarray(y, dtype=np.float64)
+        if fitting:
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                msg = (
+                    f"y has one class ({self.classes_[0]!r}); {type(self).__name__} needs at "
+                    "least two classes"
+                )
+                raise DataError(msg)
+        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[idx], y):
+            msg = "validation y holds labels not seen in fit"
+            raise DataError(msg)
+        return idx.astype(np.float64)
+
+    # -- prediction -------------------------------------------------------------------
+
+    def _margin(self, X: Any) -> NDArray[np.float64]:
+        import xgboost as xgb
+
+        Xc = self._check_X(X, reset=False)
+        dm = xgb.DMatrix(Xc)
+        out = self.booster_.predict(
+            dm, output_margin=True, iteration_range=(0, self.best_iteration_ + 1)
+        )
+        return np.asarray(out, dtype=np.float64)
+
+    @property
+    def feature_importances_(self) -> NDArray[np.float64]:
+        """Total gain of the splits on each feature, normalised to sum to 1 (0 if unused)."""
+        self._require_fitted()
+        scores = self.booster_.get_score(importance_type="total_gain")
+        out = np.zeros(self.n_features_in_, dtype=np.float64)
+        for key, value in scores.items():
+            out[int(str(key).lstrip("f"))] = float(value)
+        total = out.sum()
+        return out / total if total > 0 else out
+
+    # -- persistence ------------------------------------------------------------------
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
+        meta: dict[str, Any] = {
+            "best_iteration": self.best_iteration_,
+            "booster": _BOOSTER_FILE,
+            "evals_result": self.evals_result_,
+        }
+        if self._is_classifier:
+            meta["classes"] = classes_to_json(self.classes_)
+        return meta, {}
+
+    def _save_extra(self, path: Path) -> None:
+        target = path / _BOOSTER_FILE
+        with atomic_path(target) as tmp:
+            json_tmp = tmp.with_suffix(".json")  # XGBoost picks the format from the suffix
+            self.booster_.save_model(str(json_tmp))
+            json_tmp.replace(tmp)
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, NDArray[Any]], path: Path) -> None:
+        import xgboost as xgb
+
+        booster_path = path / str(meta.get("booster", _BOOSTER_FILE))
+        if not booster_path.is_file():
+            msg = f"'{path}' has no {booster_path.name}; the model directory is incomplete"
+            raise ModelError(msg)
+        booster = xgb.Booster()
+        try:
+            booster.load_model(str(booster_path))
+        except xgb.core.XGBoostError as exc:
+            msg = f"'{booster_path}' is not a readable XGBoost model ({exc}); save it again"
+            raise ModelError(msg) from exc
+        self.booster_ = booster
+        self.best_iteration_ = int(meta["best_iteration"])
+        self.evals_result_ = meta.get("evals_result", {})
+        self.device_ = "cpu"
+        if self._is_classifier:
+            self.classes_ = classes_from_json(meta["classes"])
+
+
+_DOC = """
+    Parameters
+    ----------
+    n_estimators : int
+        Boosting rounds (the maximum when early stopping).
+    max_depth : int
+        Depth of each tree.
+    learning_rate : float in (0, 1]
+        Shrinkage of each tree's contribution.
+    subsample, colsample_bytree : float in (0, 1]
+        Row and column subsampling per tree.
+    min_child_weight : float
+        Minimum hessian sum (~ weighted events) in a leaf.
+    reg_lambda, reg_alpha, gamma : float
+        L2 and L1 penalty on leaf values; minimum loss reduction to split.
+    max_bin : int
+        Histogram bins per feature (``hist`` method).
+    early_stopping_rounds : int, optional
+        Stop when the validation loss has not improved for this many rounds; validation
+        data come from ``fit(validation_data=...)`` or a ``validation_fraction`` split.
+        Predictions then use the trees up to the best round.
+    validation_fraction : float in (0, 1)
+        Held-out share (stratified for classifiers) when early stopping without
+        ``validation_data``.
+    negative_weights : {"error", "drop", "keep"}
+        Policy for negative event weights (see :mod:`neyman.models.bdt`).
+    device : {"auto", "cpu", "cuda"}
+        ``"auto"`` trains on CUDA when present.
+    n_jobs : int, optional
+        CPU threads (all when None).
+    random_state : int, RandomState or None
+        Seeds subsampling and the validation split.
+
+    Attributes
+    ----------
+    booster_ : xgboost.Booster
+        The trained trees.
+    best_iteration_ : int
+        Index of the last tree used for prediction.
+    evals_result_ : dict
+        Validation loss per round when there was validation data.
+    feature_importances_ : ndarray of shape (n_features,)
+        Normalised total gain per feature.
+"""
+
+
+class BDTClassifier(ClassifierMixin, _BDTBase):  # type: ignore[misc]
+    __doc__ = (
+        """Gradient-boosted decision trees (XGBoost ``hist``) for classification.
+
+    Two classes use the logistic loss; ``decision_function`` is the boosted margin (the
+    log-odds of ``classes_[1]``). More classes use softmax.
+    """
+        + _DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2)); y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    >>> bdt = BDTClassifier(50, random_state=0).fit(X, y)
+    >>> bool((bdt.predict(X) == y).mean() > 0.9)
+    True
+    """
+    )
+
+    _is_classifier: ClassVar[bool] = True
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = dict(_COMMON)
+
+    def _objective(self, n_classes: int) -> dict[str, Any]:
+        if n_classes == 2:
+            return {"objective": "binary:logistic", "eval_metric": "logloss"}
+        return {"objective": "multi:softprob", "num_class": n_classes, "eval_metric": "mlogloss"}
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        validation_data: tuple[Any, ...] | None = None,
+    ) -> BDTClassifier:
+        """Boost trees on ``X`` (n, d) and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n, d)
+        y : array-like of shape (n,)
+        sample_weight : array-like of shape (n,), optional
+            Event weights, subject to ``negative_weights``.
+        validation_data : tuple (X_val, y_val[, w_val]), optional
+            Monitored every round; used by early stopping.
+        """
+        self._fit(X, y, sample_weight, validation_data)
+        return self
+
+    def decision_function(self, X: Any) -> NDArray[np.float64]:
+        """Boosted margin: log-odds of ``classes_[1]`` (n,), or per-class margins (n, k)."""
+        return self._margin(X)
+
+    def predict_proba(self, X: Any) -> NDArray[np.float64]:
+        """Class probabilities, shape (n, n_classes)."""
+        m = self._margin(X)
+        if m.ndim == 1:
+            p = expit(m)
+            return np.column_stack([1.0 - p, p])
+        return np.asarray(softmax(m, axis=1), dtype=np.float64)
+
+    def predict(self, X: Any) -> NDArray[Any]:
+        """Most probable class label per event."""
+        m = self._margin(X)
+        idx = (m > 0).astype(int) if m.ndim == 1 else m.argmax(axis=1)
+        return np.asarray(self.classes_[idx])
+
+
+class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
+    __doc__ = (
+        """Gradient-boosted decision trees (XGBoost ``hist``) for regression.
+
+    ``objective`` picks the loss: ``"squared_error"`` (default), ``"absolute_error"`` or
+    ``"pseudohuber"``.
+    """
+        + _DOC
+    )
+
+    _is_classifier: ClassVar[bool] = False
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
+        **_COMMON,
+        "objective": [Options(("squared_error", "absolute_error", "pseudohuber"))],
+    }
+
+    def __init__(
+        self,
+        n_estimators: int = 200,
+        *,
+        objective: str = "squared_error",
+        max_depth: int = 3,
+        learning_rate: float = 0.1,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        min_child_weight: float = 1.0,
+        reg_lambda: float = 1.0,
+        reg_alpha: float = 0.0,
+        gamma: float = 0.0,
+        max_bin: int = 256,
+        early_stopping_rounds: int | None = None,
+        validation_fraction: float = 0.1,
+        negative_weights: str = "error",
+        device: str = "auto",
+        n_jobs: int | None = None,
+        random_state: Any = None,
+    ) -> None:
+        super().__init__(
+            n_estimators,
+            max_depth=max_depth,
+            learning_rate=learning_rate,
+            subsample=subsample,
+            colsample_bytree=colsample_bytree,
+            min_child_weight=min_child_weight,
+            reg_lambda=reg_lambda,
+            reg_alpha=reg_alpha,
+            gamma=gamma,
+            max_bin=max_bin,
+            early_stopping_rounds=early_stopping_rounds,
+            validation_fraction=validation_fraction,
+            negative_weights=negative_weights,
+            device=device,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+        self.objective = objective
+
+    def _objective(self, n_classes: int) -> dict[str, Any]:
+        name = {
+            "squared_error": "reg:squarederror",
+            "absolute_error": "reg:absoluteerror",
+            "pseudohuber": "reg:pseudohubererror",
+        }[self.objective]
+        return {"objective": name}
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        validation_data: tuple[Any, ...] | None = None,
+    ) -> BDTRegressor:
+        """Boost trees on ``X`` (n, d) and targets ``y`` (n,); see :meth:`BDTClassifier.fit`."""
+        self._fit(X, y, sample_weight, validation_data)
+        return self
+
+    def predict(self, X: Any) -> NDArray[np.float64]:
+        """Predicted targets, shape (n,)."""
+        return self._margin(X)

@@ -1,0 +1,358 @@
+"""Multilayer perceptrons: :class:`MLPClassifier` and :class:`MLPRegressor` (PyTorch).
+
+The network is a ``torch.nn.Sequential`` of ``Linear`` + activation modules (plus
+``Dropout`` after each activation when ``dropout > 0``), ending in one ``Linear`` layer
+whose raw output (a logit for classifiers) feeds the loss; the output head (sigmoid,
+softmax or identity) is applied at predict time. See :func:`build_mlp`. Training runs in
+:func:`neyman.train.fit`; the shared estimator code is in :mod:`neyman.models._torch`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import ClassifierMixin, RegressorMixin
+from torch import nn
+
+from neyman.models._torch import ACTIVATIONS, TRAINING_PARAMS, _TorchEstimator
+from neyman.models.base import Constraint, IntTuple, Options
+
+__all__ = ["MLPClassifier", "MLPRegressor", "build_mlp"]
+
+
+def build_mlp(
+    n_inputs: int,
+    hidden: tuple[int, ...],
+    n_outputs: int,
+    *,
+    activation: str = "relu",
+    dropout: float = 0.0,
+) -> nn.Sequential:
+    """The MLP's network: ``[Linear, activation, (Dropout)] * len(hidden) + [Linear]``.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Input features.
+    hidden : tuple of int
+        Hidden-layer sizes; ``()`` gives a linear model.
+    n_outputs : int
+        Output units (1 for a sigmoid head or a single regression target).
+    activation : str
+        One of ``relu``, ``tanh``, ``sigmoid``, ``leaky_relu`` (slope 0.01), ``elu``.
+    dropout : float
+        Dropout probability after each hidden activation (no module when 0).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        With PyTorch's default initialisation from the current torch RNG.
+
+    Examples
+    --------
+    >>> net = build_mlp(2, (10, 10), 1)
+    >>> sum(p.numel() for p in net.parameters())
+    151
+    """
+    layers: list[nn.Module] = []
+    previous = n_inputs
+    for width in hidden:
+        layers.append(nn.Linear(previous, int(width)))
+        layers.append(ACTIVATIONS[activation]())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        previous = int(width)
+    layers.append(nn.Linear(previous, n_outputs))
+    return nn.Sequential(*layers)
+
+
+_DOC_PARAMS = """
+    hidden : tuple of int, default (64, 64)
+        Hidden-layer sizes; ``()`` gives a linear model.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "elu"}
+        Hidden-layer activation.
+    output : {"auto", ...}
+        Output head; ``"auto"`` picks it from the task (see the class summary).
+    loss : {"auto", ...}
+        Per-sample loss; ``"auto"`` matches the head.
+    optimizer : {"sgd", "adam", "adamw", "rmsprop"}
+        ``sgd`` and ``rmsprop`` use ``momentum``.
+    lr : float
+        Learning rate.
+    momentum : float in [0, 1)
+        Momentum of ``sgd``/``rmsprop`` (0 gives plain SGD).
+    batch_size : int
+        Events per step; 1 is per-event SGD.
+    epochs : int
+        Passes over the training data (the maximum when early stopping).
+    weight_decay : float
+        L2 penalty on weights (not biases): coupled for sgd/adam/rmsprop, decoupled
+        for adamw.
+    l1 : float
+        L1 penalty on weights (not biases), added to the loss.
+    dropout : float in [0, 1)
+        Dropout after each hidden activation.
+    early_stopping : bool
+        Stop when the validation loss has not improved for ``patience`` epochs and keep
+        the best epoch's weights.
+    patience : int
+        Epochs without improvement before stopping.
+    validation_fraction : float in (0, 1)
+        Share of the training data held out (stratified for classifiers) when
+        ``early_stopping`` is on and ``fit`` gets no ``validation_data``.
+    lr_schedule : {None, "plateau"}
+        Multiply ``lr`` by ``lr_factor`` after ``lr_patience`` epochs without improvement
+        (of the validation loss, or the training loss without validation data).
+    lr_factor : float in (0, 1)
+    lr_patience : int
+    checkpoint_dir : path, optional
+        Write ``checkpoint.safetensors`` there after every epoch (atomically).
+    resume : bool
+        Continue from the checkpoint in ``checkpoint_dir`` if there is one; training to
+        ``epochs`` then gives the same weights as an uninterrupted run (same seed).
+    device : str
+        ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
+    backend : {"auto", "torch"}
+        Training backend. ``"auto"`` currently always means the PyTorch loop; a compiled
+        fast path for small networks may be chosen by ``"auto"`` in future releases,
+        ``"torch"`` forces the general path. The backend used is in ``backend_``.
+    random_state : int, RandomState or None
+        Seeds the weight initialisation, the validation split, the per-epoch shuffling
+        and dropout. Same seed, same weights (on CPU).
+    verbose : int
+        0 silent; 1 a transient progress bar per epoch (only in a terminal); 2 persistent.
+"""
+
+_DOC_ATTRS = """
+    module_ : torch.nn.Sequential
+        The trained network (raw outputs, no head).
+    history_ : dict of str to list of float
+        Per epoch: ``loss`` and the metric, ``val_loss`` and ``val_`` metric when there is
+        validation data, and ``lr``.
+    n_parameters_ : int
+        Trainable parameters.
+    n_features_in_ : int
+        Input features; ``feature_names_in_`` when fitted on a DataFrame.
+    output_, loss_ : str
+        The resolved head and loss.
+    device_, backend_ : str
+        Where and how the network was trained.
+"""
+
+
+class _MLPBase(_TorchEstimator):
+    hidden: tuple[int, ...]
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (64, 64),
+        *,
+        activation: str = "relu",
+        output: str = "auto",
+        loss: str = "auto",
+        optimizer: str = "adam",
+        lr: float = 1e-3,
+        momentum: float = 0.9,
+        batch_size: int = 64,
+        epochs: int = 50,
+        weight_decay: float = 0.0,
+        l1: float = 0.0,
+        dropout: float = 0.0,
+        early_stopping: bool = False,
+        patience: int = 10,
+        validation_fraction: float = 0.1,
+        lr_schedule: str | None = None,
+        lr_factor: float = 0.5,
+        lr_patience: int = 5,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        resume: bool = False,
+        device: str = "auto",
+        backend: str = "auto",
+        random_state: Any = None,
+        verbose: int = 1,
+    ) -> None:
+        self.hidden = hidden
+        self.activation = activation
+        self.output = output
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.lr_schedule = lr_schedule
+        self.lr_factor = lr_factor
+        self.lr_patience = lr_patience
+        self.checkpoint_dir = checkpoint_dir
+        self.resume = resume
+        self.device = device
+        self.backend = backend
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _build_module(self, input_shape: tuple[int, ...], n_out: int) -> nn.Sequential:
+        return build_mlp(
+            input_shape[0],
+            tuple(self.hidden),
+            n_out,
+            activation=self.activation,
+            dropout=float(self.dropout),
+        )
+
+    def _prepare_X(self, X: Any, *, reset: bool) -> NDArray[np.float32]:
+        arr = np.asarray(X, dtype=np.float32)
+        if arr.ndim != 2:
+            from neyman.errors import DataError
+
+            msg = f"{type(self).__name__} needs X of shape (n, features), got {arr.shape}"
+            raise DataError(msg)
+        return arr
+
+    def _architecture(self) -> dict[str, Any]:
+        return {"hidden": list(self.hidden), "activation": self.activation, "dropout": self.dropout}
+
+
+class MLPClassifier(ClassifierMixin, _MLPBase):  # type: ignore[misc]
+    __doc__ = (
+        """Multilayer perceptron classifier trained with PyTorch.
+
+    Two classes get one sigmoid output trained with binary cross-entropy (``bce``); more
+    classes get a softmax output with ``cross_entropy``. ``output`` may be ``"sigmoid"``
+    or ``"softmax"`` explicitly, ``loss`` may also be ``"mse"``/``"mae"`` on the head's
+    probabilities (the course's squared-error classifier). ``decision_function`` is the
+    logit (for two classes, monotone in the likelihood ratio once trained well).
+
+    Parameters
+    ----------"""
+        + _DOC_PARAMS
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``classes_[1]`` is the "signal" of the binary score."""
+        + _DOC_ATTRS
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    >>> clf = MLPClassifier((8,), activation="tanh", lr=0.05, epochs=300, batch_size=4,
+    ...                     random_state=0, verbose=0).fit(X, [0, 1, 1, 0])
+    >>> clf.predict(X).tolist()
+    [0, 1, 1, 0]
+    >>> clf.n_parameters_
+    33
+    """
+    )
+
+    _is_classifier: ClassVar[bool] = True
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
+        "hidden": [IntTuple(1, allow_empty=True)],
+        "output": [Options(("auto", "sigmoid", "softmax"))],
+        "loss": [Options(("auto", "bce", "cross_entropy", "mse", "mae"))],
+        **TRAINING_PARAMS,
+    }
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        validation_data: tuple[Any, ...] | None = None,
+    ) -> MLPClassifier:
+        """Train on ``X`` (n, features) and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n, d)
+        y : array-like of shape (n,)
+            Class labels (any hashable, sortable type).
+        sample_weight : array-like of shape (n,), optional
+            Event weights (negative weights are allowed; their sum must be positive).
+        validation_data : tuple (X_val, y_val[, w_val]), optional
+            Evaluated after every epoch (``val_loss`` in ``history_``) and used by early
+            stopping and the plateau schedule.
+
+        Returns
+        -------
+        MLPClassifier
+            ``self``.
+        """
+        self._fit(X, y, sample_weight, validation_data)
+        return self
+
+    def decision_function(self, X: Any) -> NDArray[np.float64]:
+        """Logit of ``classes_[1]`` (shape (n,)) for two classes, else logits (n, k)."""
+        return self._decision(X)
+
+    def predict_proba(self, X: Any) -> NDArray[np.float64]:
+        """Class probabilities, shape (n, n_classes), rows summing to 1."""
+        return self._proba(X)
+
+    def predict(self, X: Any) -> NDArray[Any]:
+        """Most probable class label per event."""
+        return self._predict_class(X)
+
+
+class MLPRegressor(RegressorMixin, _MLPBase):  # type: ignore[misc]
+    __doc__ = (
+        """Multilayer perceptron regressor trained with PyTorch.
+
+    A linear output (or ``output="sigmoid"`` for targets in [0, 1]) trained with ``mse``
+    (default) or ``mae``; ``y`` may have several columns (one output each).
+
+    Parameters
+    ----------"""
+        + _DOC_PARAMS
+        + """
+    Attributes
+    ----------"""
+        + _DOC_ATTRS
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> MLPRegressor((100, 100), verbose=0, epochs=1).fit(np.zeros((8, 6)), np.zeros(8)).n_parameters_
+    10901
+    """
+    )
+
+    _is_classifier: ClassVar[bool] = False
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
+        "hidden": [IntTuple(1, allow_empty=True)],
+        "output": [Options(("auto", "linear", "sigmoid"))],
+        "loss": [Options(("auto", "mse", "mae"))],
+        **TRAINING_PARAMS,
+    }
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        validation_data: tuple[Any, ...] | None = None,
+    ) -> MLPRegressor:
+        """Train on ``X`` (n, features) and targets ``y`` (n,) or (n, k).
+
+        See :meth:`MLPClassifier.fit` for the arguments.
+        """
+        self._fit(X, y, sample_weight, validation_data)
+        return self
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def predict(self, X: Any) -> NDArray[np.float64]:
+        """Predicted targets, shape (n,) (or (n, k) when fitted on k target columns)."""
+        return self._predict_value(X)
