@@ -1,0 +1,91 @@
+"""Lab projection-trick: 2-D accuracy far below 3-D, 3-D above 98 %, the sheet's files read."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rich.console import Console
+from sklearn.linear_model import LogisticRegression
+
+from neyman.errors import ConfigError, DataError
+from neyman.labs import get_lab, projection_trick
+
+
+def quiet() -> Console:
+    return Console(file=io.StringIO(), width=120)
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    out = tmp_path_factory.mktemp("projection")
+    return projection_trick.run(quick=True, out=out, console=quiet()), out
+
+
+def test_registered_as_a_lab() -> None:
+    assert get_lab("projection-trick") is projection_trick
+    assert "\n" not in projection_trick.SUMMARY
+
+
+def test_accuracies(lab_run: tuple[Any, Path]) -> None:
+    a = lab_run[0].answers
+    assert a["accuracy_3d"] > 0.98
+    assert a["accuracy_2d"] < 0.7  # about a coin toss: no line separates concentric classes
+    assert a["accuracy_3d"] - a["accuracy_2d"] > 0.25
+    assert a["accuracy_mlp"] > 0.98
+    # the separating plane is nearly x3 = const: |w3| dominates |w1|, |w2|
+    w1, w2, w3, _ = a["plane"]
+    assert abs(w3) > 5 * max(abs(w1), abs(w2))
+    names = sorted(p.name for p in lab_run[1].iterdir())
+    assert names == ["lift_3d.png", "logistic_2d.png", "mlp_2d.png"]
+
+
+def test_lift_is_the_squared_radius() -> None:
+    X = np.array([[3.0, 4.0], [-1.0, 0.5]])
+    np.testing.assert_array_equal(projection_trick.lift(X), [[3, 4, 25], [-1, 0.5, 1.25]])
+
+
+def test_reads_the_sheets_files(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    angle = rng.uniform(0, 2 * np.pi, 400)
+    radius = np.where(np.arange(400) < 200, 1.0, 3.0) + rng.normal(0, 0.1, 400)
+    X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    y = (np.arange(400) < 200).astype(np.int64)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    result = projection_trick.run(
+        quick=True, console=quiet(), data=str(tmp_path / "X.npy"), labels=str(tmp_path / "y.npy")
+    )
+    a = result.answers
+    assert a["n_events"] == 400
+    assert a["accuracy_3d"] > 0.98
+    assert a["accuracy_2d"] < 0.75
+    # oracle: scikit-learn on the same lifted training split agrees with the lab's plane
+    from sklearn.model_selection import train_test_split
+
+    X_tr, _, y_tr, _ = train_test_split(X, y, test_size=1 / 3, random_state=0, stratify=y)
+    ref = LogisticRegression().fit(projection_trick.lift(X_tr), y_tr)
+    np.testing.assert_allclose(a["plane"][:3], ref.coef_[0], rtol=1e-6)
+
+
+def test_missing_and_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"needs '.*nope\.npy'.*--data X\.npy --labels y\.npy"):
+        projection_trick.run(console=quiet(), data=str(tmp_path / "nope.npy"), labels="y.npy")
+    np.save(tmp_path / "X.npy", np.zeros((4, 3)))
+    np.save(tmp_path / "y.npy", np.array([0, 1, 0, 1]))
+    with pytest.raises(DataError, match=r"shape \(n, 2\)"):
+        projection_trick.run(
+            console=quiet(), data=str(tmp_path / "X.npy"), labels=str(tmp_path / "y.npy")
+        )
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object))
+    with pytest.raises(DataError, match="without pickles"):
+        projection_trick.run(
+            console=quiet(), data=str(tmp_path / "obj.npy"), labels=str(tmp_path / "y.npy")
+        )
+    with pytest.raises(ConfigError, match="both --data X.npy and --labels y.npy"):
+        projection_trick.run(console=quiet(), data="X.npy")
+    with pytest.raises(ConfigError, match="no option 'label'; did you mean 'labels'"):
+        projection_trick.run(console=quiet(), label="y.npy")
