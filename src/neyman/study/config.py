@@ -213,4 +213,7 @@ def load_config(path: Path) -> StudyConfig:
     for src in (cfg.data.signal, cfg.data.background, cfg.data.file):
         if src is not None and not src.path.is_absolute():
             src.path = base / src.path
+    opt_path = cfg.data.builtin_options.get("path")
+    if isinstance(opt_path, str) and not Path(opt_path).is_absolute():
+        cfg.data.builtin_options["path"] = str(base / opt_path)
     return cfg

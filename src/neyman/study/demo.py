@@ -34,7 +34,11 @@ def demo_config(*, quick: bool = False) -> StudyConfig:
                 {"name": "fisher", "model": "fisher"},
                 {"name": "likelihood", "model": "likelihood"},
                 {"name": "knn", "model": "knn", "params": {"n_neighbors": 50}},
-                {"name": "bdt", "model": "bdt", "params": {"n_estimators": 300, "max_depth": 4}},
+                {
+                    "name": "bdt",
+                    "model": "bdt",
+                    "params": {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.1},
+                },
                 {
                     "name": "mlp",
                     "model": "mlp",

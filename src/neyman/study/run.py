@@ -91,14 +91,14 @@ class StudyResult:
     def table(self) -> Table:
         """A rich table of the ranking: AUC, rejection at each efficiency, gap to optimum."""
         t = Table(
-            title=f"{self.name}\nranked by test AUC; 1/εB = background rejection at signal efficiency εS",
+            title=f"{self.name}\nranked by test AUC; R@ε = background rejection 1/εB at signal efficiency ε",
             title_justify="left",
         )
         t.add_column("#", justify="right")
         t.add_column("method")
         t.add_column("AUC", justify="right")
         for eff in self.efficiencies:
-            t.add_column(f"1/εB@{eff:g}", justify="right")
+            t.add_column(f"R@{eff:g}", justify="right")
         if self.optimum_auc is not None:
             t.add_column("gap", justify="right")
         t.add_column("KS", justify="center")
