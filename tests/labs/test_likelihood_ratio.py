@@ -1,0 +1,97 @@
+"""Lab likelihood-ratio: the exact LR's AUC against SciPy, the cut's loss, the curse of dimensions."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rich.console import Console
+from scipy import stats
+
+from neyman.errors import ConfigError
+from neyman.labs import get_lab, likelihood_ratio
+
+SIGNAL = ((0.6, -1.1, 0.5), (0.4, 1.0, 1.0))
+BACKGROUND = ((0.7, 2.0, 0.5), (0.3, -1.0, 1.0))
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+    out = tmp_path_factory.mktemp("likelihood_ratio")
+    buf = io.StringIO()
+    result = likelihood_ratio.run(quick=True, out=out, console=Console(file=buf, width=120))
+    return result, buf.getvalue(), out
+
+
+def test_registered() -> None:
+    assert get_lab("likelihood-ratio") is likelihood_ratio
+    assert "\n" not in likelihood_ratio.SUMMARY
+
+
+def test_exact_lr_auc_equals_the_integral_of_the_densities(lab_run: Any) -> None:
+    a = lab_run[0].answers
+    # an independent oracle: AUC = P(λ(Xs) > λ(Xb)) as a double integral over a fine grid
+    # of the two SciPy densities (2-D Riemann sum of p_s(x) p_b(x') [λ(x) > λ(x')])
+    x = np.linspace(-12, 14, 6001)
+    h = x[1] - x[0]
+    ps = sum(w * stats.norm.pdf(x, m, s) for w, m, s in SIGNAL)
+    pb = sum(w * stats.norm.pdf(x, m, s) for w, m, s in BACKGROUND)
+    lam = np.log(ps) - np.log(pb)
+    order = np.argsort(lam)
+    cum_b = np.cumsum(pb[order] * h)  # P_b(λ <= λ_i)
+    grid_auc = float(np.sum(ps[order] * h * (cum_b - 0.5 * pb[order] * h)))
+    assert a["auc_integral"] == pytest.approx(grid_auc, abs=1e-4)
+    # the acceptance criterion: the AUC of the exact LR on events equals the integral to 1e-3
+    assert abs(a["auc"]["exact"] - a["auc_integral"]) < 1e-3
+    assert a["auc_integral"] == pytest.approx(a["auc_integral_neyman"], abs=1e-5)
+    assert float(np.sum(ps) * h) == pytest.approx(1.0, abs=1e-6)  # the grid covers the mass
+
+
+def test_threshold_cut_is_not_optimal_here_but_is_for_single_gaussians(lab_run: Any) -> None:
+    a = lab_run[0].answers
+    assert a["auc"]["threshold"] < a["auc"]["exact"] - 0.03
+    assert a["llr_extrema"] >= 2  # non-monotonic
+    single = a["single_gaussian_auc"]
+    assert single["threshold"] == pytest.approx(single["exact"], abs=1e-12)
+    # Φ(Δμ / (σ√2)) for N(-1, 1) vs N(1, 1), within 4 standard errors of 500k events
+    assert single["exact"] == pytest.approx(stats.norm.cdf(2 / np.sqrt(2)), abs=2e-3)
+
+
+def test_histogram_and_network_approach_the_exact_lr(lab_run: Any) -> None:
+    a = lab_run[0].answers
+    assert a["auc"]["histogram"] == pytest.approx(a["auc"]["exact"], abs=0.005)
+    assert a["auc"]["network"] > a["auc"]["threshold"] + 0.03
+    assert a["auc"]["network"] == pytest.approx(a["auc"]["exact"], abs=0.015)
+    assert a["llr_rms_diff"] < 0.15  # binned LLR vs exact in well-filled bins
+
+
+def test_curse_of_dimensionality(lab_run: Any) -> None:
+    a = lab_run[0].answers
+    gaps = a["gap"]
+    assert a["dims"] == [1, 2, 3, 4, 5, 6]
+    assert set(gaps) == {"histogram", "knn", "bdt", "mlp"}
+    assert gaps["histogram"][-1] > gaps["histogram"][0] + 0.1
+    assert gaps["histogram"][-1] > 0.15
+    assert max(gaps["mlp"]) < 0.03  # the MLP stays close to the optimum in every d
+    assert max(gaps["knn"]) < 0.05
+    assert max(gaps["bdt"]) < 0.05
+
+
+def test_printed_and_figures(lab_run: Any) -> None:
+    result, text, out = lab_run
+    for needle in ("Histogrammed LLR", "AUC on the 1-D test events", "Curse of dimensionality"):
+        assert needle in text
+    assert sorted(p.name for p in result.figures) == ["dimensionality.png", "llr.png", "roc.png"]
+    for path in result.figures:
+        assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_bad_options() -> None:
+    console = Console(file=io.StringIO())
+    with pytest.raises(ConfigError, match="no option 'row'; did you mean 'rows'"):
+        likelihood_ratio.run(quick=True, console=console, row=5)
+    with pytest.raises(ConfigError, match="'rows' of lab likelihood-ratio must be an int"):
+        likelihood_ratio.run(quick=True, console=console, rows=10)
