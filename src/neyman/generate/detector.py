@@ -198,8 +198,8 @@ def resolution(
 
     Examples
     --------
-    >>> float(resolution(100.0, stochastic=0.5, constant=0.03))
-    0.0583...
+    >>> round(float(resolution(100.0, stochastic=0.5, constant=0.03)), 4)
+    0.0583
     """
     e = np.asarray(energy, dtype=np.float64)
     safe = np.where(e > 0, e, np.inf)  # E <= 0 has no stochastic term
