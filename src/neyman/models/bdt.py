@@ -195,10 +195,23 @@ class _BDTBase(NeymanEstimator):
             "verbosity": 0,
             **self._objective(len(getattr(self, "classes_", ()))),
         }
-        dtrain = xgb.DMatrix(Xc, label=target, weight=w)
-        evals: list[tuple[Any, str]] = []
-        if Xv is not None:
-            evals.append((xgb.DMatrix(Xv, label=yv, weight=wv), "validation"))
+        negative = (w is not None and bool((w < 0).any())) or (
+            wv is not None and bool((wv < 0).any())
+        )
+        extra: dict[str, Any] = {}
+        if negative:
+            # XGBoost's DMatrix refuses negative weights, so "keep" carries them in a
+            # custom objective (gradient and hessian times the event weight) and metric
+            dtrain = xgb.DMatrix(Xc, label=target)
+            dval = None if Xv is None else xgb.DMatrix(Xv, label=yv)
+            weights = {id(dtrain): w}
+            if dval is not None:
+                weights[id(dval)] = wv
+            extra = _signed_weight_objective(params, weights)
+        else:
+            dtrain = xgb.DMatrix(Xc, label=target, weight=w)
+            dval = None if Xv is None else xgb.DMatrix(Xv, label=yv, weight=wv)
+        evals: list[tuple[Any, str]] = [] if dval is None else [(dval, "validation")]
         record: dict[str, Any] = {}
         booster = xgb.train(
             params,
@@ -208,6 +221,7 @@ class _BDTBase(NeymanEstimator):
             early_stopping_rounds=self.early_stopping_rounds if evals else None,
             evals_result=record,
             verbose_eval=False,
+            **extra,
         )
         self.booster_ = booster
         self.best_iteration_ = (
@@ -301,6 +315,49 @@ class _BDTBase(NeymanEstimator):
         self.device_ = "cpu"
         if self._is_classifier:
             self.classes_ = classes_from_json(meta["classes"])
+
+
+def _signed_weight_objective(params: dict[str, Any], weights: dict[int, Any]) -> dict[str, Any]:
+    """Custom objective and metric applying (possibly negative) event weights.
+
+    Mutates ``params`` (drops the built-in objective and metric, margins start at 0) and
+    returns the ``obj``/``custom_metric`` arguments of ``xgboost.train``. Supports the
+    binary logistic and squared-error objectives.
+    """
+    objective = params.pop("objective")
+    params.pop("eval_metric", None)
+    params["base_score"] = 0.0
+    params["disable_default_eval_metric"] = 1
+    if objective not in ("binary:logistic", "reg:squarederror"):
+        msg = (
+            f"negative_weights='keep' supports two-class classification and squared-error "
+            f"regression, not {objective!r}; use negative_weights='drop'"
+        )
+        raise DataError(msg)
+    binary = objective == "binary:logistic"
+
+    def _w(dmat: Any, n: int) -> NDArray[np.float64]:
+        w = weights.get(id(dmat))
+        return np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+
+    def obj(margin: NDArray[Any], dmat: Any) -> tuple[NDArray[Any], NDArray[Any]]:
+        y = dmat.get_label()
+        w = _w(dmat, len(y))
+        if binary:
+            p = expit(margin)
+            return w * (p - y), w * np.maximum(p * (1.0 - p), 1e-16)
+        return w * (margin - y), w
+
+    def metric(margin: NDArray[Any], dmat: Any) -> tuple[str, float]:
+        y = dmat.get_label()
+        w = _w(dmat, len(y))
+        if binary:
+            # log(1 + e^m) - y m, the logistic loss from the margin without overflow
+            per = np.logaddexp(0.0, margin) - y * margin
+            return "logloss", float((w * per).sum() / w.sum())
+        return "rmse", float(np.sqrt(max((w * (margin - y) ** 2).sum() / w.sum(), 0.0)))
+
+    return {"obj": obj, "custom_metric": metric}
 
 
 _DOC = """

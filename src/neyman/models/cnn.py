@@ -226,6 +226,14 @@ lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
     def _architecture(self) -> dict[str, Any]:
         return {"layers": list(self.layers), "activation": self.activation, "dropout": self.dropout}
 
+    def _check_X(self, X: Any, *, reset: bool, **kwargs: Any) -> Any:
+        # (n, h, w) is one channel: add the axis before scikit-learn counts "features"
+        if getattr(X, "ndim", None) == 3 or (
+            isinstance(X, list) and np.asarray(X).ndim == 3
+        ):
+            X = np.asarray(X)[:, None, :, :]
+        return super()._check_X(X, reset=reset, **kwargs)
+
     def _prepare_X(self, X: Any, *, reset: bool) -> NDArray[np.float32]:
         arr = np.asarray(X, dtype=np.float32)
         if reset:

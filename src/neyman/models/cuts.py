@@ -13,7 +13,8 @@ For each target signal efficiency ``e`` the optimiser looks for a box
 2. **Coordinate descent**: for each feature in turn, with the other cuts fixed, choose the
    best interval among the signal quantiles of that feature (an exhaustive search over all
    pairs of ``n_quantiles`` candidates plus the current bounds), subject to keeping signal
-   efficiency ``>= e``; sweep until no feature improves.
+   efficiency ``>= e``; sweep until no feature improves. A last peeling pass then trims
+   the box from the quantile grid down to ``e`` exactly.
 
 Boxes are nested (each tighter box lies inside the looser ones), so the score "one minus
 the tightest target efficiency whose box the event passes" reproduces every box exactly
@@ -141,6 +142,8 @@ class RectangularCuts(_BinaryClassifier):
             parent = (lower.copy(), upper.copy())
             lower, upper = self._peel(Xc, ws, wb, lower, upper, float(e))
             lower, upper = self._descend(Xc, ws, wb, lower, upper, parent, float(e))
+            # descent works on a quantile grid and may stop above the target: peel the rest
+            lower, upper = self._peel(Xc, ws, wb, lower, upper, float(e))
             boxes[float(e)] = (lower.copy(), upper.copy())
         self.efficiencies_ = effs
         self.lower_ = np.array([boxes[float(e)][0] for e in effs])

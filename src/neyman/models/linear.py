@@ -98,8 +98,8 @@ class FisherDiscriminant(_LinearClassifier):
     Parameters
     ----------
     shrinkage : float in [0, 1], optional
-        Shrink each class covariance towards a multiple of the identity in standardised
-        coordinates, as scikit-learn's ``LinearDiscriminantAnalysis(shrinkage=...)``.
+        Shrink each class covariance ``C`` to ``(1 - s) C + s (tr C / d) I``, as
+        scikit-learn's ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage=s)``.
 
     Attributes
     ----------
@@ -151,8 +151,8 @@ class FisherDiscriminant(_LinearClassifier):
             means[i] = wc @ Xc[mask] / total
             priors[i] = total
             cov += total * _weighted_cov(Xc[mask], wc, self.shrinkage)
+        cov /= priors.sum()
         priors /= priors.sum()
-        cov /= w[np.isin(yc, self.classes_)].sum()
         coef = np.linalg.lstsq(cov, means.T, rcond=None)[0].T
         intercept = -0.5 * np.einsum("kd,kd->k", means, coef) + np.log(priors)
         if k == 2:
@@ -168,18 +168,14 @@ class FisherDiscriminant(_LinearClassifier):
 def _weighted_cov(
     X: NDArray[np.float64], w: NDArray[np.float64], shrinkage: float | None
 ) -> NDArray[np.float64]:
-    """Biased weighted covariance, optionally shrunk in standardised coordinates."""
+    """Biased weighted covariance, optionally shrunk towards ``trace / d`` times identity."""
     mu = w @ X / w.sum()
     Z = X - mu
     cov = (Z * w[:, None]).T @ Z / w.sum()
-    if shrinkage is None:
-        return np.asarray(cov, dtype=np.float64)
-    std = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    std = np.where(std > 0, std, 1.0)
-    corr = cov / np.outer(std, std)
-    mu_trace = np.trace(corr) / len(corr)
-    shrunk = (1.0 - shrinkage) * corr + shrinkage * mu_trace * np.eye(len(corr))
-    return np.asarray(shrunk * np.outer(std, std), dtype=np.float64)
+    if shrinkage is not None:
+        d = len(cov)
+        cov = (1.0 - shrinkage) * cov + shrinkage * (np.trace(cov) / d) * np.eye(d)
+    return np.asarray(cov, dtype=np.float64)
 
 
 class LogisticRegression(_LinearClassifier):
