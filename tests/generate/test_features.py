@@ -148,19 +148,34 @@ def test_boost_matches_vector(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(_boost(p, np.zeros((50, 3))), p, rtol=1e-15)
 
 
-def test_super_razor_is_consistent(rng: np.random.Generator) -> None:
+def _vec(p: np.ndarray) -> vector.MomentumNumpy4D:
+    return vector.array({"px": p[:, 1], "py": p[:, 2], "pz": p[:, 3], "E": p[:, 0]})
+
+
+def test_super_razor_matches_a_step_by_step_vector_computation(rng: np.random.Generator) -> None:
     l1, l2 = _massless(rng, 200), _massless(rng, 200)
     met = rng.normal(0.0, 40.0, (200, 2))
     s_r, m_delta, dphi, cos1 = super_razor(l1, l2, met[:, 0], met[:, 1])
-    m_r, _, _ = razor(l1, l2, met[:, 0], met[:, 1])
-    # with no MET and no lepton transverse boost, s_R = 4 M_R^2 (eq. for sqrt(s_R))
-    zero = np.zeros(200)
-    s0, _, _, _ = super_razor(l1, l2, zero, zero)
-    pt_ll = l1[:, 1:3] + l2[:, 1:3]
-    dot0 = 0.0
-    expected0 = np.sqrt(2 * (m_r**2 + dot0 + m_r * np.sqrt(m_r**2)))
-    np.testing.assert_allclose(s0, expected0, rtol=1e-9)
-    assert pt_ll.shape == (200, 2)
-    assert (m_delta <= s_r + 1e-9).all() and (m_delta >= 0).all()
+
+    # the same recipe with the `vector` package's boosts (arXiv:1310.4827)
+    v1, v2 = _vec(l1), _vec(l2)
+    bz = vector.array({"x": 0 * v1.pz, "y": 0 * v1.pz, "z": -(v1.pz + v2.pz) / (v1.E + v2.E)})
+    v1, v2 = v1.boost_beta3(bz), v2.boost_beta3(bz)
+    ll = v1 + v2
+    e_inv = np.sqrt((met**2).sum(1) + ll.mass**2)
+    tx, ty = ll.px + met[:, 0], ll.py + met[:, 1]
+    s_hat = (ll.E + e_inv) ** 2 - tx**2 - ty**2
+    np.testing.assert_allclose(s_r, np.sqrt(s_hat), rtol=1e-9)
+    norm = np.sqrt(tx**2 + ty**2 + s_hat)
+    br = vector.array({"x": -tx / norm, "y": -ty / norm, "z": 0 * tx})
+    np.testing.assert_allclose(
+        dphi, np.abs(ll.deltaphi(vector.array({"px": tx, "py": ty}))), atol=1e-9
+    )
+    v1, v2 = v1.boost_beta3(br), v2.boost_beta3(br)
+    b1 = (v1.to_Vector3D() - v2.to_Vector3D()) / (v1.E + v2.E)
+    w1, w2 = v1.boost_beta3(-b1), v2.boost_beta3(b1)
+    np.testing.assert_allclose(m_delta, w1.E + w2.E, rtol=1e-9)
+    np.testing.assert_allclose(m_delta, (v1.E + v2.E) * np.sqrt(1 - b1.mag2), rtol=1e-9)
+    np.testing.assert_allclose(cos1, np.abs(w1.to_Vector3D().unit().dot(b1.unit())), atol=1e-9)
+    assert ((cos1 >= 0) & (cos1 <= 1 + 1e-12)).all()
     assert ((dphi >= 0) & (dphi <= np.pi)).all()
-    assert ((cos1 >= -1 - 1e-12) & (cos1 <= 1 + 1e-12)).all()

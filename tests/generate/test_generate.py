@@ -89,16 +89,16 @@ def test_susy_schema() -> None:
     assert met[1] > met[0]
 
 
-def test_same_seed_same_events_any_jobs(zee: pd.DataFrame) -> None:
+def test_same_seed_same_events(zee: pd.DataFrame) -> None:
     again = generate_zee(400, seed=11, hadronization=False, progress=False)
     pd.testing.assert_frame_equal(again, zee)
-    other = generate_zee(400, seed=12, hadronization=False, progress=False)
-    assert not np.allclose(other["M"], zee["M"])
+    other = generate_zee(100, seed=12, hadronization=False, progress=False)
+    assert not np.allclose(other["M"], zee["M"].iloc[:100])
 
 
 def test_jobs_do_not_change_the_events() -> None:
-    one = generate_zee(200, seed=5, hadronization=False, chunk_size=100, progress=False)
-    two = generate_zee(200, seed=5, hadronization=False, chunk_size=100, jobs=2, progress=False)
+    one = generate_zee(100, seed=5, hadronization=False, chunk_size=50, progress=False)
+    two = generate_zee(100, seed=5, hadronization=False, chunk_size=50, jobs=2, progress=False)
     pd.testing.assert_frame_equal(one, two)
     assert one.attrs == two.attrs
 
@@ -114,7 +114,7 @@ def test_interrupted_job_keeps_chunks_and_resumes(tmp_path: Path) -> None:
 
     with pytest.raises(KeyboardInterrupt):
         generate_zee(
-            150, seed=6, hadronization=False, output=out, chunk_size=50, batch_size=100,
+            100, seed=6, hadronization=False, output=out, chunk_size=50, batch_size=100,
             progress=interrupt_in_second_chunk,
         )  # fmt: skip
     assert not out.exists()
@@ -122,11 +122,11 @@ def test_interrupted_job_keeps_chunks_and_resumes(tmp_path: Path) -> None:
     assert len(kept) >= 1
     first = pd.read_parquet(kept[0])
     full = generate_zee(
-        150, seed=6, hadronization=False, output=out, chunk_size=50, batch_size=100, progress=False
+        100, seed=6, hadronization=False, output=out, chunk_size=50, batch_size=100, progress=False
     )
     # the resumed file equals an uninterrupted run, and starts with the kept chunk
     fresh = generate_zee(
-        150, seed=6, hadronization=False, chunk_size=50, batch_size=100, progress=False
+        100, seed=6, hadronization=False, chunk_size=50, batch_size=100, progress=False
     )
     pd.testing.assert_frame_equal(full, fresh)
     pd.testing.assert_frame_equal(pd.read_parquet(out), fresh)

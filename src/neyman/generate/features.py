@@ -268,17 +268,17 @@ def super_razor(l1: F, l2: F, met_x: F, met_y: F) -> tuple[F, F, F, F]:
     Phys. Rev. D 89 (2014) 055020, arXiv:1310.4827).
 
     1. Boost longitudinally by ``beta_L = (pz1 + pz2) / (E1 + E2)``; there the leptons'
-       energy sum is ``M_R``.
-    2. Estimate the partonic energy
-       ``S_R = sqrt(s_R)``, ``s_R = 2 (M_R^2 + pT_ll . MET + M_R sqrt(M_R^2 + MET^2 +
-       2 MET . pT_ll))``, and boost transversely into the approximate centre-of-mass ("R")
-       frame with ``beta_R = (pT_ll + MET) / sqrt(|pT_ll + MET|^2 + s_R)``.
-    3. Boost back to back into the two parent ("R+1") frames with
-       ``beta_R+1 = (p1 - p2) / (E1 + E2)`` (R-frame momenta), and
-       ``M_Delta_R = S_R / gamma_R+1``.
-    4. ``dPhi_r_b`` is the azimuthal angle between ``beta_R`` and the leptons' momentum sum
-       in the R frame; ``cos(theta_r1)`` is the cosine of the angle between lepton 1 in its
-       R+1 frame and the ``beta_R+1`` axis.
+       energy sum is ``M_R`` (:func:`razor`).
+    2. Give the invisible system the visible mass ``m_ll``, so its energy is
+       ``E_inv = sqrt(MET^2 + m_ll^2)``, and estimate the partonic energy
+       ``S_R = sqrt(s_R)``, ``s_R = (M_R + E_inv)^2 - |pT_ll + MET|^2``. Boost transversely
+       into the approximate centre-of-mass ("R") frame with
+       ``beta_R = (pT_ll + MET) / sqrt(|pT_ll + MET|^2 + s_R)``.
+    3. Boost the leptons back to back into the two parent ("R+1") frames with
+       ``+-beta_R+1``, ``beta_R+1 = (p1 - p2) / (E1 + E2)`` (R-frame momenta);
+       ``M_Delta_R`` is the leptons' energy sum there, ``(E1 + E2)_R / gamma_R+1``.
+    4. ``dPhi_r_b = |Delta phi(pT_ll, beta_R)|`` and ``cos(theta_r1)`` is
+       ``|cos|`` of the angle between lepton 1 in its R+1 frame and ``beta_R+1``.
 
     Parameters
     ----------
@@ -297,25 +297,22 @@ def super_razor(l1: F, l2: F, met_x: F, met_y: F) -> tuple[F, F, F, F]:
     a, b = _boost(l1, bl), _boost(l2, bl)
     m_r = a[:, 0] + b[:, 0]
     ptx, pty = a[:, 1] + b[:, 1], a[:, 2] + b[:, 2]
-    dot = ptx * met_x + pty * met_y
-    s_r2 = 2.0 * (
-        m_r**2 + dot + m_r * np.sqrt(np.maximum(m_r**2 + met_x**2 + met_y**2 + 2 * dot, 0.0))
-    )
-    s_r2 = np.maximum(s_r2, 0.0)
+    m_ll2 = np.maximum(m_r**2 - ptx**2 - pty**2, 0.0)
+    e_inv = np.sqrt(met_x**2 + met_y**2 + m_ll2)
     tx, ty = ptx + met_x, pty + met_y
+    s_r2 = np.maximum((m_r + e_inv) ** 2 - tx**2 - ty**2, 0.0)
     norm = np.sqrt(tx**2 + ty**2 + s_r2)
     br = np.column_stack([tx, ty, zeros]) / np.maximum(norm, 1e-12)[:, None]
+    dphi = np.abs(delta_phi(np.arctan2(pty, ptx), np.arctan2(br[:, 1], br[:, 0])))
     a, b = _boost(a, br), _boost(b, br)
     b_r1 = (a[:, 1:] - b[:, 1:]) / np.maximum(a[:, 0] + b[:, 0], 1e-12)[:, None]
-    gamma_r1 = 1.0 / np.sqrt(np.maximum(1.0 - np.sum(b_r1**2, axis=1), 1e-12))
-    s_r = np.sqrt(s_r2)
-    m_delta = s_r / gamma_r1
-    vis_x, vis_y = a[:, 1] + b[:, 1], a[:, 2] + b[:, 2]
-    dphi = np.abs(delta_phi(np.arctan2(br[:, 1], br[:, 0]), np.arctan2(vis_y, vis_x)))
-    a1 = _boost(a, b_r1)
+    a1, b1 = _boost(a, b_r1), _boost(b, -b_r1)
+    m_delta = a1[:, 0] + b1[:, 0]
     axis = b_r1 / np.maximum(np.linalg.norm(b_r1, axis=1), 1e-12)[:, None]
-    cos = np.sum(a1[:, 1:] * axis, axis=1) / np.maximum(np.linalg.norm(a1[:, 1:], axis=1), 1e-12)
-    return np.asarray(s_r), np.asarray(m_delta), np.asarray(dphi), np.asarray(cos)
+    cos = np.abs(np.sum(a1[:, 1:] * axis, axis=1)) / np.maximum(
+        np.linalg.norm(a1[:, 1:], axis=1), 1e-12
+    )
+    return np.asarray(np.sqrt(s_r2)), np.asarray(m_delta), np.asarray(dphi), np.asarray(cos)
 
 
 # --------------------------------------------------------------------------------------------
