@@ -13,7 +13,9 @@ from benchmarks._common import machine
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(
-        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
     )
     print(f"# neyman benchmarks\n\nmachine: {machine()}")
     for name in names:
