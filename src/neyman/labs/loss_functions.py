@@ -1,0 +1,309 @@
+"""Lab — loss-functions: what a network learns depends on the loss it minimises.
+
+For a target Y and input X, the function f(x) minimising the expected loss ``E[L(Y, f(X))]``
+is, point by point in x, the minimiser of ``E[L(Y, f) | X = x]``:
+
+- squared error ``(Y - f)²``: the conditional mean ``E[Y|X]`` (derivative ``-2E[Y - f] = 0``);
+- absolute error ``|Y - f|``: the conditional median (derivative ``P(Y < f) - P(Y > f) = 0``);
+- 0-1 loss ``1[|Y - f| > ε]`` for small ε: the conditional mode (f sits where the density is
+  highest). Its gradient is zero almost everywhere, so we train with the smooth surrogate
+  ``1 - exp(-(Y - f)² / 2h²)``, whose minimiser is the mode of the density smoothed with a
+  normal of width h; h is lowered from 1 to 0.1 during training (annealing);
+- fourth power ``(Y - f)⁴``: the derivative ``-4 E[(Y - f)³] = 0`` is a cubic in f,
+  ``m₃ - 3 f m₂ + 3 f² m₁ - f³ = 0`` with ``mₖ = E[Yᵏ|X]`` (solved numerically below), which
+  weights the tails heavily and lands beyond the mean on the long-tail side;
+- binary cross-entropy on a 0/1 label: ``P(Y = 1 | X) = E[Y|X]`` again.
+
+The regression problem: ``x ~ U(0, 1)`` and ``Y | x ~ Gamma(shape 2, scale θ(x) = 0.5 + x)``,
+skewed so the four answers differ: mode θ, median 1.678θ, mean 2θ, fourth-power minimiser
+2.626θ. Each network is a 1-32-32-1 tanh MLP; squared and absolute error use
+:class:`neyman.models.MLPRegressor` (``loss="mse"``/``"mae"``), the surrogate 0-1 and fourth-
+power losses a few lines of PyTorch with the same architecture.
+
+Last, the likelihood ratio: a classifier trained with cross-entropy on signal and background
+in proportions ``n_s : n_b`` learns ``f = P(S|x)``, so ``f/(1 - f) · n_b/n_s = p_s(x)/p_b(x)``,
+checked against the exact ratio of the course's 1-D Gaussian mixtures with twice as much
+background as signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from rich.console import Console
+from rich.table import Table
+from scipy import stats
+
+from neyman.datasets import GaussianMixtureProblem
+from neyman.errors import ConfigError, did_you_mean
+from neyman.labs._base import LabResult, lab_console, save_figure
+from neyman.models import MLPClassifier, MLPRegressor
+
+__all__ = ["NAME", "SUMMARY", "fourth_power_factor", "run"]
+
+NAME = "loss-functions"
+SUMMARY = (
+    "What a network learns with each loss: mean (MSE, cross-entropy), median (MAE), mode (0-1), "
+    "a tail-weighted point (4th power), and f/(1-f) x prior ratio = likelihood ratio"
+)
+SHAPE = 2.0  # Gamma shape k of Y | x
+FloatArray = NDArray[np.float64]
+TorchLoss = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
+
+
+def theta(x: FloatArray) -> FloatArray:
+    """Scale of the Gamma distribution of Y at x."""
+    return 0.5 + x
+
+
+def fourth_power_factor(k: float = SHAPE) -> float:
+    """The c with ``argmin_f E[(Y - f)⁴] = c θ`` for ``Y ~ Gamma(k, θ)``.
+
+    ``E[(Y - f)³] = 0`` with the Gamma raw moments ``m₁ = kθ``, ``m₂ = k(k+1)θ²``,
+    ``m₃ = k(k+1)(k+2)θ³`` is the cubic ``c³ - 3k c² + 3k(k+1) c - k(k+1)(k+2) = 0`` in
+    ``c = f/θ``; its derivative ``3(c - k)² + 3k`` is positive, so it has one real root.
+    """
+    roots = np.roots([1.0, -3 * k, 3 * k * (k + 1), -k * (k + 1) * (k + 2)])
+    real = roots[np.abs(roots.imag) < 1e-9].real
+    return float(real[0])
+
+
+@contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    # tiny networks train fastest on one thread (thread hand-offs dominate otherwise)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _fit_torch(
+    x: FloatArray, y: FloatArray, loss: TorchLoss, *, steps: int, seed: int
+) -> Callable[[FloatArray], FloatArray]:
+    """Train a 1-32-32-1 tanh network on ``loss(pred, target, progress)`` (Adam, minibatches)."""
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(1, 32),
+        torch.nn.Tanh(),
+        torch.nn.Linear(32, 32),
+        torch.nn.Tanh(),
+        torch.nn.Linear(32, 1),
+    )
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    xt = torch.tensor(x, dtype=torch.float32)[:, None]
+    yt = torch.tensor(y, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(seed)
+    for step in range(steps):
+        idx = torch.randint(0, len(xt), (1024,), generator=gen)
+        opt.zero_grad()
+        value = loss(net(xt[idx])[:, 0], yt[idx], step / steps)
+        value.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+        sched.step()
+
+    def predict(xq: FloatArray) -> FloatArray:
+        with torch.no_grad():
+            out = net(torch.tensor(xq, dtype=torch.float32)[:, None])[:, 0]
+        return np.asarray(out.numpy(), dtype=np.float64)
+
+    return predict
+
+
+def _fourth_power(pred: torch.Tensor, target: torch.Tensor, progress: float) -> torch.Tensor:
+    del progress
+    return ((target - pred) ** 4).mean()
+
+
+def _soft_zero_one(pred: torch.Tensor, target: torch.Tensor, progress: float) -> torch.Tensor:
+    # kernel width annealed from 1 to 0.1: wide at first so every event pulls f towards the
+    # bulk, narrow at the end so f settles on the density's peak
+    h = 1.0 * (0.1 / 1.0) ** min(1.0, progress / 0.7)
+    return (1.0 - torch.exp(-((target - pred) ** 2) / (2 * h * h))).mean()
+
+
+def _options(options: dict[str, Any]) -> dict[str, Any]:
+    known = ("rows",)
+    for key in options:
+        if key not in known:
+            msg = f"lab {NAME} has no option '{key}'{did_you_mean(key, known)}"
+            raise ConfigError(msg)
+    rows = options.get("rows")
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 1000):
+        msg = f"option 'rows' of lab {NAME} must be an int >= 1000 (training events), got {rows!r}"
+        raise ConfigError(msg)
+    return options
+
+
+def run(
+    *,
+    quick: bool = False,
+    out: Path | None = None,
+    console: Console | None = None,
+    **options: Any,
+) -> LabResult:
+    """Run the lab and return its answers.
+
+    Parameters
+    ----------
+    quick : bool
+        20,000 training events and fewer steps (instead of 200,000).
+    out : Path, optional
+        Directory for ``losses.png`` and ``likelihood_ratio.png``.
+    console : rich Console, optional
+    **options
+        ``rows``: regression training events (int >= 1000).
+
+    Returns
+    -------
+    LabResult
+        ``answers``: ``"factors"`` (statistic -> c with target c·θ(x): ``mode``, ``median``,
+        ``mean``, ``fourth_power``), ``"max_rel_error"`` (loss -> max over x in [0.1, 0.9] of
+        ``|f(x) / target(x) - 1|``; losses ``mse``, ``mae``, ``zero_one``, ``fourth_power``),
+        ``"targets"`` (loss -> statistic it should learn), ``"bce_mean_abs_error"`` (|P - E[Y|x]|
+        averaged over the grid), ``"llr_mean_abs_error"`` and ``"llr_max_abs_error"`` (learned
+        vs exact log-likelihood ratio on x in [-2.5, 3]), ``"prior_ratio"``.
+    """
+    opts = _options(options)
+    con = lab_console(console)
+    result = LabResult(NAME)
+    answers = result.answers
+    n = int(opts.get("rows") or (20_000 if quick else 200_000))
+    steps = 600 if quick else 3000
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0.0, 1.0, n)
+    y = rng.gamma(SHAPE, theta(x))
+
+    factors = {
+        "mode": SHAPE - 1.0,
+        "median": float(stats.gamma.median(SHAPE)),
+        "mean": SHAPE,
+        "fourth_power": fourth_power_factor(),
+    }
+    answers["factors"] = factors
+    targets = {"mse": "mean", "mae": "median", "zero_one": "mode", "fourth_power": "fourth_power"}
+    answers["targets"] = targets
+    con.rule(f"{NAME}: Y | x ~ Gamma(shape 2, scale θ = 0.5 + x), {n:,} events")
+    con.print(
+        "exact minimisers, as multiples of θ(x): "
+        + ", ".join(f"{k} {v:.4f}" for k, v in factors.items())
+        + "  (4th power: root of c³ - 6c² + 18c - 24 = 0)",
+        markup=False,
+    )
+
+    grid = np.linspace(0.1, 0.9, 81)
+    learned: dict[str, FloatArray] = {}
+    with _one_torch_thread():
+        for loss in ("mse", "mae"):
+            reg = MLPRegressor(
+                (32, 32),
+                activation="tanh",
+                loss=loss,
+                lr=1e-2,
+                batch_size=1024,
+                epochs=max(5, steps * 1024 // n),
+                random_state=0,
+                verbose=0,
+            ).fit(x[:, None], y)
+            learned[loss] = np.asarray(reg.predict(grid[:, None]), dtype=np.float64).ravel()
+        learned["zero_one"] = _fit_torch(x, y, _soft_zero_one, steps=steps, seed=0)(grid)
+        learned["fourth_power"] = _fit_torch(x, y, _fourth_power, steps=steps, seed=0)(grid)
+
+        # cross-entropy on a 0/1 label with P(Y = 1 | x) = x² learns E[Y|x] = x²
+        label = (rng.uniform(size=n) < x**2).astype(np.int64)
+        clf = MLPClassifier(
+            (32, 32),
+            activation="tanh",
+            lr=1e-2,
+            batch_size=1024,
+            epochs=max(5, steps * 1024 // n),
+            random_state=0,
+            verbose=0,
+        ).fit(x[:, None], label)
+        p_bce = clf.predict_proba(grid[:, None])[:, 1]
+        answers["bce_mean_abs_error"] = float(np.mean(np.abs(p_bce - grid**2)))
+
+        # the likelihood ratio from a classifier's output, with twice as much background
+        problem = GaussianMixtureProblem.from_1d()
+        n_s = n // 2
+        ds = problem.sample(n_s, n_background=2 * n_s, random_state=8)
+        lr_clf = MLPClassifier(
+            (32, 32),
+            activation="tanh",
+            lr=1e-2,
+            batch_size=1024,
+            epochs=max(5, steps * 1024 // (3 * n_s)),
+            random_state=0,
+            verbose=0,
+        ).fit(ds.X, ds.y)
+        xs = np.linspace(-2.5, 3.0, 111)
+        f = np.clip(lr_clf.predict_proba(xs[:, None])[:, 1], 1e-7, 1 - 1e-7)
+        prior_ratio = (2 * n_s) / n_s
+        llr_learned = np.log(f / (1 - f)) + np.log(prior_ratio)
+        llr_exact = problem.log_likelihood_ratio(xs[:, None])
+    answers["prior_ratio"] = prior_ratio
+    answers["llr_mean_abs_error"] = float(np.mean(np.abs(llr_learned - llr_exact)))
+    answers["llr_max_abs_error"] = float(np.max(np.abs(llr_learned - llr_exact)))
+
+    errors = {
+        loss: float(np.max(np.abs(pred / (factors[targets[loss]] * theta(grid)) - 1.0)))
+        for loss, pred in learned.items()
+    }
+    answers["max_rel_error"] = errors
+    table = Table(title="What each loss learns (x in [0.1, 0.9])")
+    for col in ("loss", "learns", "exact c", "learned f(0.5)/θ(0.5)", "max |f/target - 1|"):
+        table.add_column(col, justify="right" if col != "loss" else "left")
+    mid = int(np.argmin(np.abs(grid - 0.5)))
+    for loss, pred in learned.items():
+        stat = targets[loss]
+        table.add_row(
+            loss,
+            stat,
+            f"{factors[stat]:.4f}",
+            f"{pred[mid] / theta(grid[mid]):.4f}",
+            f"{errors[loss]:.3f}",
+        )
+    con.print(table)
+    con.print(
+        f"cross-entropy on a 0/1 label with P(1|x) = x²: mean |f(x) - x²| = "
+        f"{answers['bce_mean_abs_error']:.4f}",
+        markup=False,
+    )
+    con.print(
+        f"likelihood ratio from a classifier (n_b/n_s = {prior_ratio:g}): "
+        f"log[f/(1-f)] + log(n_b/n_s) vs exact log p_s/p_b on x in [-2.5, 3]: mean |Δ| = "
+        f"{answers['llr_mean_abs_error']:.3f}, max |Δ| = {answers['llr_max_abs_error']:.3f}",
+        markup=False,
+    )
+
+    if out is not None:
+        import matplotlib.pyplot as plt
+
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        shown = rng.choice(n, size=min(n, 3000), replace=False)
+        ax1.scatter(x[shown], y[shown], s=2, color="0.7", label="events")
+        for (loss, pred), color in zip(learned.items(), ("C0", "C1", "C2", "C3"), strict=True):
+            stat = targets[loss]
+            ax1.plot(grid, pred, color=color, lw=2, label=f"{loss} (learned)")
+            ax1.plot(grid, factors[stat] * theta(grid), color=color, ls="--", lw=1)
+        ax1.set_ylim(0, 6)
+        ax1.set_xlabel("x")
+        ax1.set_ylabel("y")
+        ax1.legend(fontsize=8, title="dashed: exact", title_fontsize=8)
+        ax2.plot(xs, llr_exact, "k-", label="exact log p_s/p_b")
+        ax2.plot(xs, llr_learned, "C0--", label="log f/(1-f) + log n_b/n_s")
+        ax2.set_xlabel("x")
+        ax2.set_ylabel("log likelihood ratio")
+        ax2.legend(fontsize=8)
+        fig.tight_layout()
+        save_figure(fig, out, "losses", result)
+    return result
