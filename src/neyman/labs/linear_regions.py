@@ -244,7 +244,7 @@ def run(
         info["regions_zoomed"] = len(zseen)
         info["regions_both"] = len(seen | zseen)
 
-        fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.6))
+        fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), layout="constrained")
         for ax, img, h, title in (
             (axes[0], image, 10.0, "[−10, 10]²"),
             (axes[1], zout.reshape(n, n), half, f"zoomed out to ±{half:.3g}"),
@@ -263,7 +263,7 @@ def run(
         # 3. the gradient of the image: constant on each linear region
         step = float(axis[1] - axis[0])
         d_dx2, d_dx1 = np.gradient(image, step, step)  # axis 0 is x2, axis 1 is x1
-        fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.6))
+        fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), layout="constrained")
         for ax, comp, label in ((axes[0], d_dx1, "x_1"), (axes[1], d_dx2, "x_2")):
             im = ax.imshow(comp, origin="lower", extent=(-10, 10, -10, 10), cmap="prism")
             fig.colorbar(im, ax=ax)
@@ -307,8 +307,9 @@ def run(
         "the deep one only the first layer's 5 units draw straight lines; each later unit's "
         "boundary is a line only within a region of the layers below and bends where it "
         "crosses their boundaries, so the regions are polygons bounded by broken lines. At "
-        "random initialisation depth does not buy more regions: most later-layer units "
-        "are off (or on) over large parts of the plane.",
+        "this random initialisation the deep net has fewer regions than the shallow one: a "
+        "later unit adds a boundary only where its input changes sign inside the window, "
+        "and units whose input keeps one sign there add none.",
         markup=False,
     )
     return result
