@@ -214,7 +214,8 @@ def run(
         rel_resolution, rel_resolution_iqr, rel_bias), ``"baseline_mse"`` (predicting the
         training mean), ``"raw_linear_mse"`` (linear regression on the raw inputs),
         ``"raw_corr_true"``, ``"raw_corr_pt_sum"``, ``"gain_units"``, ``"gain_features"``
-        (MSE ratios), ``"mattered_more"`` (``"units"`` or ``"features"``).
+        (MSE ratios), ``"mattered_more"`` (``"units"``, ``"features"``, or ``"neither"`` when no step
+        lowered the MSE).
     """
     opts = _options(options)
     con = lab_console(console)
@@ -363,15 +364,20 @@ def run(
     gain_features = models["units"]["mse"] / models["features"]["mse"]
     answers["gain_units"] = float(gain_units)
     answers["gain_features"] = float(gain_features)
-    answers["mattered_more"] = "units" if gain_units > gain_features else "features"
+    if max(gain_units, gain_features) <= 1.0:
+        # possible on few events and epochs (e.g. --quick on the 1,412 CMS events)
+        answers["mattered_more"] = "neither"
+        verdict = "neither step helped in this run (too few events or epochs to tell)"
+    else:
+        answers["mattered_more"] = "units" if gain_units > gain_features else "features"
+        verdict = f"the step that mattered more here: {answers['mattered_more']}"
     con.print(
         f"Units of 100 GeV divided the MSE by {gain_units:.1f}; the engineered features "
-        f"divided it by a further {gain_features:.1f}. The step that mattered more here: "
-        f"{answers['mattered_more']}.",
+        f"divided it by a further {gain_features:.1f}; {verdict}.",
         markup=False,
     )
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8), layout="constrained")
     for ax, (key, (label, _)) in zip(axes, labels.items(), strict=True):
         plot_predicted_vs_true(y_test, preds[key], ax=ax, bins=40, label="M", unit="GeV")
         ax.set_title(label)
