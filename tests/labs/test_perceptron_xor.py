@@ -1,0 +1,73 @@
+"""Lab perceptron-xor: the perceptron fails XOR, both MLPs solve it, the regressor converges."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rich.console import Console
+from sklearn.linear_model import Perceptron as SklearnPerceptron
+
+from neyman.errors import ConfigError
+from neyman.labs import get_lab, perceptron_xor
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+    out = tmp_path_factory.mktemp("perceptron_xor")
+    buf = io.StringIO()
+    result = perceptron_xor.run(quick=True, out=out, console=Console(file=buf, width=120))
+    return result, buf.getvalue(), out
+
+
+def test_registered() -> None:
+    assert get_lab("perceptron-xor") is perceptron_xor
+
+
+def test_perceptron_learns_and_or_fails_xor(lab_run: Any) -> None:
+    acc = lab_run[0].answers["perceptron_accuracy"]
+    assert acc["AND"] == 1.0
+    assert acc["OR"] == 1.0
+    assert acc["XOR"] < 1.0
+    assert lab_run[0].answers["perceptron_epochs"]["XOR"] == 100  # never converges
+    # oracle: scikit-learn's perceptron agrees on which gates are learnable
+    for gate, t in perceptron_xor.GATES.items():
+        sk = SklearnPerceptron(max_iter=1000, tol=None, random_state=0).fit(
+            perceptron_xor.INPUTS, t
+        )
+        assert (sk.score(perceptron_xor.INPUTS, t) == 1.0) == (acc[gate] == 1.0), gate
+
+
+def test_perceptron_update_rule_by_hand() -> None:
+    # first epoch on AND with lr 0.1, from w = 0, b = 0: only (0,0) [ŷ=0 ok], (0,1) ok, (1,0)
+    # ok, (1,1) wrong -> w = (0.1, 0.1), b = 0.1
+    p = perceptron_xor.Perceptron(lr=0.1, epochs=1).fit(
+        perceptron_xor.INPUTS, perceptron_xor.GATES["AND"]
+    )
+    np.testing.assert_allclose(p.w_, [0.1, 0.1])
+    assert p.b_ == pytest.approx(0.1)
+    assert p.errors_ == [1]
+
+
+def test_mlps_solve_xor(lab_run: Any) -> None:
+    assert lab_run[0].answers["xor_accuracy"] == {"sklearn": 1.0, "neyman": 1.0}
+
+
+def test_regressor_converges(lab_run: Any) -> None:
+    a = lab_run[0].answers
+    mse = a["regression_mse"]
+    assert a["epochs"] == 40
+    assert mse["train"] < mse["first_epoch"] / 5
+    assert mse["val"] < 0.02  # noise floor 0.0025
+    assert a["regression_test_mse"] < 0.02
+
+
+def test_figures_and_options(lab_run: Any) -> None:
+    result, text, _ = lab_run
+    assert "XOR with an MLP" in text
+    assert [p.name for p in result.figures] == ["perceptron.png", "regression_history.png"]
+    with pytest.raises(ConfigError, match="takes no option 'rowz'; did you mean 'rows'"):
+        perceptron_xor.run(quick=True, console=Console(file=io.StringIO()), rowz=3)
