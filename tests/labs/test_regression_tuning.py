@@ -85,6 +85,9 @@ def test_search_table_covers_the_grid(lab_run: tuple[Any, str, Path]) -> None:
     assert a["best_cv_rmse"] == pytest.approx(best["cv_rmse"], rel=1e-12)
     assert [r["rank"] for r in a["search"]] == sorted(r["rank"] for r in a["search"])
     assert a["hand_best"] == int(np.argmin([h["val_rmse"] for h in a["hand"]]))
+    hand_choice = a["hand"][a["hand_best"]]["params"]
+    in_grid = [r["rank"] for r in a["search"] if r["params"] == hand_choice]
+    assert a["hand_choice_cv_rank"] == (in_grid[0] if in_grid else None)
     for label in ("GridSearchCV", "best parameters", "predict the training mean"):
         assert label in text
     assert [p.name for p in result.figures] == ["predicted_vs_true.png"]
