@@ -32,11 +32,21 @@ def test_bdt_beats_logistic_regression_on_a_nonlinear_toy(rng: np.random.Generat
 
 def test_matches_raw_xgboost(rng: np.random.Generator) -> None:
     X, y = _rings(rng, 300)
-    bdt = BDTClassifier(20, max_depth=2, learning_rate=0.3, random_state=1, n_jobs=1, device="cpu").fit(X, y)
+    bdt = BDTClassifier(
+        20, max_depth=2, learning_rate=0.3, random_state=1, n_jobs=1, device="cpu"
+    ).fit(X, y)
     raw = xgb.train(
-        {"tree_method": "hist", "max_depth": 2, "eta": 0.3, "objective": "binary:logistic",
-         "seed": 1, "nthread": 1, "device": "cpu"},
-        xgb.DMatrix(X, label=y), num_boost_round=20,
+        {
+            "tree_method": "hist",
+            "max_depth": 2,
+            "eta": 0.3,
+            "objective": "binary:logistic",
+            "seed": 1,
+            "nthread": 1,
+            "device": "cpu",
+        },
+        xgb.DMatrix(X, label=y),
+        num_boost_round=20,
     )
     np.testing.assert_allclose(bdt.predict_proba(X)[:, 1], raw.predict(xgb.DMatrix(X)), rtol=1e-6)
 
@@ -47,10 +57,14 @@ def test_negative_weights_policy(rng: np.random.Generator) -> None:
     w[:7] = -0.5
     with pytest.raises(DataError, match="7 negative value.*negative_weights='drop'.*'keep'"):
         BDTClassifier(5, device="cpu").fit(X, y, sample_weight=w)
-    dropped = BDTClassifier(5, negative_weights="drop", random_state=0, device="cpu").fit(X, y, sample_weight=w)
+    dropped = BDTClassifier(5, negative_weights="drop", random_state=0, device="cpu").fit(
+        X, y, sample_weight=w
+    )
     manual = BDTClassifier(5, random_state=0, device="cpu").fit(X[7:], y[7:], sample_weight=w[7:])
     np.testing.assert_array_equal(dropped.decision_function(X), manual.decision_function(X))
-    kept = BDTClassifier(5, negative_weights="keep", random_state=0, device="cpu").fit(X, y, sample_weight=w)
+    kept = BDTClassifier(5, negative_weights="keep", random_state=0, device="cpu").fit(
+        X, y, sample_weight=w
+    )
     assert np.all(np.isfinite(kept.decision_function(X)))
     assert not np.array_equal(kept.decision_function(X), dropped.decision_function(X))
 
@@ -59,20 +73,29 @@ def test_early_stopping_on_validation_data(rng: np.random.Generator) -> None:
     X, y = _rings(rng, 600)
     y = np.where(rng.uniform(size=len(y)) < 0.3, 1 - y, y)  # label noise: overtraining happens
     Xv, yv = _rings(rng, 300)
-    bdt = BDTClassifier(400, max_depth=6, learning_rate=0.3, early_stopping_rounds=5,
-                        random_state=0, device="cpu").fit(X, y, validation_data=(Xv, yv))
+    bdt = BDTClassifier(
+        400, max_depth=6, learning_rate=0.3, early_stopping_rounds=5, random_state=0, device="cpu"
+    ).fit(X, y, validation_data=(Xv, yv))
     curve = bdt.evals_result_["validation"]["logloss"]
     assert len(curve) < 400
     assert bdt.best_iteration_ == int(np.argmin(curve))
     # predictions use the trees up to the best round
     full = bdt.booster_.predict(xgb.DMatrix(Xv), output_margin=True)
-    best = bdt.booster_.predict(xgb.DMatrix(Xv), output_margin=True,
-                                iteration_range=(0, bdt.best_iteration_ + 1))
+    best = bdt.booster_.predict(
+        xgb.DMatrix(Xv), output_margin=True, iteration_range=(0, bdt.best_iteration_ + 1)
+    )
     np.testing.assert_allclose(bdt.decision_function(Xv), best, rtol=1e-6)
     assert not np.allclose(full, best)
     # without validation data, early stopping splits validation_fraction off
-    auto = BDTClassifier(400, max_depth=6, learning_rate=0.3, early_stopping_rounds=5,
-                         validation_fraction=0.2, random_state=0, device="cpu").fit(X, y)
+    auto = BDTClassifier(
+        400,
+        max_depth=6,
+        learning_rate=0.3,
+        early_stopping_rounds=5,
+        validation_fraction=0.2,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
     assert len(auto.evals_result_["validation"]["logloss"]) < 400
 
 
@@ -107,8 +130,12 @@ def test_multiclass_and_regressor(rng: np.random.Generator) -> None:
 
 def test_grid_search_over_max_depth(rng: np.random.Generator) -> None:
     X, y = _rings(rng, 300)
-    grid = GridSearchCV(BDTClassifier(20, random_state=0, device="cpu"), {"max_depth": [1, 4]},
-                        cv=3, scoring="roc_auc").fit(X, y)
+    grid = GridSearchCV(
+        BDTClassifier(20, random_state=0, device="cpu"),
+        {"max_depth": [1, 4]},
+        cv=3,
+        scoring="roc_auc",
+    ).fit(X, y)
     assert grid.best_params_ == {"max_depth": 4}  # depth-1 stumps cannot draw a ring
 
 
@@ -123,9 +150,19 @@ def test_keep_negative_weights_cancel_exactly(rng: np.random.Generator) -> None:
     kept = BDTClassifier(10, negative_weights="keep", n_jobs=1, device="cpu", random_state=0)
     kept.fit(Xa, ya, sample_weight=wa)
     raw = xgb.train(
-        {"tree_method": "hist", "max_depth": 3, "eta": 0.1, "objective": "binary:logistic",
-         "base_score": 0.5, "nthread": 1, "device": "cpu", "seed": 0, "min_child_weight": 1.0},
-        xgb.DMatrix(X[20:], label=y[20:]), num_boost_round=10,
+        {
+            "tree_method": "hist",
+            "max_depth": 3,
+            "eta": 0.1,
+            "objective": "binary:logistic",
+            "base_score": 0.5,
+            "nthread": 1,
+            "device": "cpu",
+            "seed": 0,
+            "min_child_weight": 1.0,
+        },
+        xgb.DMatrix(X[20:], label=y[20:]),
+        num_boost_round=10,
     )
     np.testing.assert_allclose(
         kept.decision_function(X), raw.predict(xgb.DMatrix(X), output_margin=True), atol=1e-5

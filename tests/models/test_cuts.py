@@ -28,7 +28,9 @@ def test_each_target_efficiency_is_reached_and_boxes_nest(rng: np.random.Generat
     # thresholding the score at each level reproduces that box on the training data
     score = cuts.score_samples(X)
     sig = y == 1
-    for e, s_eff, b_eff in zip(cuts.efficiencies_, cuts.signal_efficiency_, cuts.background_efficiency_, strict=True):
+    for e, s_eff, b_eff in zip(
+        cuts.efficiencies_, cuts.signal_efficiency_, cuts.background_efficiency_, strict=True
+    ):
         passed = score >= 1 - e - 1e-12
         assert passed[sig].mean() == pytest.approx(s_eff)
         assert passed[~sig].mean() == pytest.approx(b_eff)

@@ -46,9 +46,12 @@ def test_histogram_reproduces_the_analytic_binned_ratio(rng: np.random.Generator
 def test_projective_ratio_is_a_sum_over_features(rng: np.random.Generator) -> None:
     X, y = _gaussians(rng, 20_000, d=2)
     est = HistogramLikelihoodRatio(bins=12, binning="quantile").fit(X, y)
-    one = [HistogramLikelihoodRatio(bins=12, binning="quantile").fit(X[:, [j]], y) for j in range(2)]
+    one = [
+        HistogramLikelihoodRatio(bins=12, binning="quantile").fit(X[:, [j]], y) for j in range(2)
+    ]
     np.testing.assert_allclose(
-        est.decision_function(X), one[0].decision_function(X[:, [0]]) + one[1].decision_function(X[:, [1]])
+        est.decision_function(X),
+        one[0].decision_function(X[:, [0]]) + one[1].decision_function(X[:, [1]]),
     )
     # independent features: the projective ratio is the true one, log LR = 2 (x0 + x1)
     x = np.array([[0.3, -0.2]])
@@ -101,4 +104,6 @@ def test_binary_only(rng: np.random.Generator) -> None:
     with pytest.raises(DataError, match="Only binary classification is supported"):
         HistogramLikelihoodRatio().fit(X, np.arange(30) % 3)
     with pytest.raises(DataError, match="positive total weight"):
-        KNNClassifier().fit(X, np.arange(30) % 2, sample_weight=np.where(np.arange(30) % 2, 0.0, 1.0))
+        KNNClassifier().fit(
+            X, np.arange(30) % 2, sample_weight=np.where(np.arange(30) % 2, 0.0, 1.0)
+        )

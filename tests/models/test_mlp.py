@@ -97,16 +97,24 @@ def test_every_activation_builds_its_module(activation: str, rng: np.random.Gene
     X, y = _blobs(rng, 30)
     clf = MLPClassifier((4,), activation=activation, epochs=1, **FAST).fit(X, y)
     expected = {
-        "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
-        "leaky_relu": torch.nn.LeakyReLU, "elu": torch.nn.ELU,
+        "relu": torch.nn.ReLU,
+        "tanh": torch.nn.Tanh,
+        "sigmoid": torch.nn.Sigmoid,
+        "leaky_relu": torch.nn.LeakyReLU,
+        "elu": torch.nn.ELU,
     }[activation]
     assert isinstance(clf.module_[1], expected)
 
 
 @pytest.mark.parametrize(
     ("output", "loss"),
-    [("sigmoid", "bce"), ("sigmoid", "mse"), ("sigmoid", "mae"), ("softmax", "cross_entropy"),
-     ("softmax", "mse")],
+    [
+        ("sigmoid", "bce"),
+        ("sigmoid", "mse"),
+        ("sigmoid", "mae"),
+        ("softmax", "cross_entropy"),
+        ("softmax", "mse"),
+    ],
 )
 def test_heads_and_losses_train(output: str, loss: str, rng: np.random.Generator) -> None:
     X, y = _blobs(rng)
@@ -151,8 +159,15 @@ def test_validation_fraction_split_when_early_stopping(rng: np.random.Generator)
 def test_plateau_schedule_lowers_lr(rng: np.random.Generator) -> None:
     X, y = _blobs(rng, 50)
     clf = MLPClassifier(
-        (4,), epochs=12, lr=1e-6, lr_schedule="plateau", lr_patience=0, lr_factor=0.5,
-        optimizer="sgd", momentum=0.0, **FAST,
+        (4,),
+        epochs=12,
+        lr=1e-6,
+        lr_schedule="plateau",
+        lr_patience=0,
+        lr_factor=0.5,
+        optimizer="sgd",
+        momentum=0.0,
+        **FAST,
     ).fit(X, y)
     lrs = clf.history_["lr"]
     assert lrs[0] <= 1e-6 and lrs[-1] < lrs[0]
@@ -225,7 +240,10 @@ def test_unknown_activation_and_optimizer_list_the_valid_ones() -> None:
     )
     with pytest.raises(ConfigError, match="'sgd', 'adam', 'adamw', 'rmsprop'. Got 'lbfgs'"):
         MLPRegressor(optimizer="lbfgs", **FAST).fit(X, y.astype(float))
-    with pytest.raises(ConfigError, match=r"^The 'lr' parameter of MLPClassifier must be a float > 0. Got -1 instead.$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^The 'lr' parameter of MLPClassifier must be a float > 0. Got -1 instead.$",
+    ):
         MLPClassifier(lr=-1, **FAST).fit(X, y)
 
 

@@ -11,13 +11,16 @@ import neyman.models as nm
 from neyman.errors import ConfigError
 from neyman.models.base import Interval, Options, check_param
 
-CLASSES = [getattr(nm, name) for name in nm.__all__ if isinstance(getattr(nm, name), type)
-           and issubclass(getattr(nm, name), nm.NeymanEstimator) and name != "NeymanEstimator"]
+CLASSES = [
+    getattr(nm, name)
+    for name in nm.__all__
+    if isinstance(getattr(nm, name), type)
+    and issubclass(getattr(nm, name), nm.NeymanEstimator)
+    and name != "NeymanEstimator"
+]
 
 CASES = [
-    (cls, name, constraints)
-    for cls in CLASSES
-    for name, constraints in cls._param_table.items()
+    (cls, name, constraints) for cls in CLASSES for name, constraints in cls._param_table.items()
 ]
 
 
@@ -27,7 +30,9 @@ def test_table_covers_every_parameter(cls: type) -> None:
     cls()._check_params()  # defaults are valid
 
 
-@pytest.mark.parametrize(("cls", "name", "constraints"), CASES, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize(
+    ("cls", "name", "constraints"), CASES, ids=lambda v: getattr(v, "__name__", str(v))
+)
 def test_bad_value_gets_the_one_message_shape(cls: type, name: str, constraints: list) -> None:
     bad = next(c.invalid_example() for c in constraints if c is not None)
     est = cls(**{name: bad})
@@ -42,7 +47,10 @@ def test_descriptions() -> None:
     assert Interval("float", 0, None, "neither").describe() == "a float > 0"
     assert Interval("int", 1, None).describe() == "an int >= 1"
     assert Interval("float", 0, 1, "left").describe() == "a float in [0, 1)"
-    with pytest.raises(ConfigError, match=r"^The 'lr' parameter of MLPClassifier must be a float > 0\. Got -1 instead\.$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^The 'lr' parameter of MLPClassifier must be a float > 0\. Got -1 instead\.$",
+    ):
         check_param("MLPClassifier", "lr", -1, [Interval("float", 0, None, "neither")])
     with pytest.raises(ConfigError, match=r"must be None or one of 'plateau'\. Got 'step'"):
         check_param("X", "lr_schedule", "step", [None, Options(("plateau",))])

@@ -32,10 +32,14 @@ def _estimators() -> list[Any]:
 
 
 @pytest.mark.parametrize("est", _estimators(), ids=lambda e: type(e).__name__)
-def test_round_trip_gives_identical_predictions(est: Any, tmp_path: Path, rng: np.random.Generator) -> None:
+def test_round_trip_gives_identical_predictions(
+    est: Any, tmp_path: Path, rng: np.random.Generator
+) -> None:
     X = pd.DataFrame(rng.normal(size=(120, 4)), columns=["pt", "eta", "phi", "m"])
     y = (X["pt"] + X["eta"] ** 2 > 0.5).astype(int).to_numpy()
-    target = y.astype(float) if "Regressor" in type(est).__name__ else np.where(y == 1, "sig", "bkg")
+    target = (
+        y.astype(float) if "Regressor" in type(est).__name__ else np.where(y == 1, "sig", "bkg")
+    )
     est.fit(X, target)
     path = est.save(tmp_path / "model")
     names = {p.name for p in path.iterdir()}
@@ -70,12 +74,18 @@ def test_load_refuses_a_newer_format(tmp_path: Path, rng: np.random.Generator) -
     doc = json.loads((path / "model.json").read_text())
     doc["format_version"] = nm.FORMAT_VERSION + 1
     (path / "model.json").write_text(json.dumps(doc))
-    with pytest.raises(ModelError, match=r"format version 2, newer than this neyman supports \(1\); upgrade neyman"):
+    with pytest.raises(
+        ModelError, match=r"format version 2, newer than this neyman supports \(1\); upgrade neyman"
+    ):
         nm.load(path)
 
 
 def test_load_refuses_a_mismatched_class(tmp_path: Path, rng: np.random.Generator) -> None:
-    path = nm.LogisticRegression().fit(rng.normal(size=(20, 2)), np.arange(20) % 2).save(tmp_path / "m")
+    path = (
+        nm.LogisticRegression()
+        .fit(rng.normal(size=(20, 2)), np.arange(20) % 2)
+        .save(tmp_path / "m")
+    )
     with pytest.raises(ModelError, match="holds a LogisticRegression, not a BDTClassifier"):
         nm.BDTClassifier.load(path)
 
@@ -96,12 +106,21 @@ def test_load_refuses_dirs_that_are_not_models(tmp_path: Path) -> None:
         nm.load(foreign)
 
 
-def test_load_refuses_unknown_class_and_missing_weights(tmp_path: Path, rng: np.random.Generator) -> None:
-    path = nm.LogisticRegression().fit(rng.normal(size=(20, 2)), np.arange(20) % 2).save(tmp_path / "m")
+def test_load_refuses_unknown_class_and_missing_weights(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    path = (
+        nm.LogisticRegression()
+        .fit(rng.normal(size=(20, 2)), np.arange(20) % 2)
+        .save(tmp_path / "m")
+    )
     doc = json.loads((path / "model.json").read_text())
     doc["class"] = "LogisticRegresion"
     (path / "model.json").write_text(json.dumps(doc))
-    with pytest.raises(ModelError, match="unknown model class 'LogisticRegresion'; did you mean 'LogisticRegression'"):
+    with pytest.raises(
+        ModelError,
+        match="unknown model class 'LogisticRegresion'; did you mean 'LogisticRegression'",
+    ):
         nm.load(path)
     doc["class"] = "LogisticRegression"
     (path / "model.json").write_text(json.dumps(doc))
@@ -111,13 +130,19 @@ def test_load_refuses_unknown_class_and_missing_weights(tmp_path: Path, rng: np.
 
 
 def test_bdt_missing_booster(tmp_path: Path, rng: np.random.Generator) -> None:
-    path = nm.BDTClassifier(5, device="cpu").fit(rng.normal(size=(40, 2)), np.arange(40) % 2).save(tmp_path / "b")
+    path = (
+        nm.BDTClassifier(5, device="cpu")
+        .fit(rng.normal(size=(40, 2)), np.arange(40) % 2)
+        .save(tmp_path / "b")
+    )
     (path / "booster.json").unlink()
     with pytest.raises(ModelError, match="no booster.json"):
         nm.load(path)
 
 
-def test_save_refuses_foreign_directory_and_unfitted(tmp_path: Path, rng: np.random.Generator) -> None:
+def test_save_refuses_foreign_directory_and_unfitted(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
     with pytest.raises(ModelError, match="not fitted yet"):
         nm.KNNClassifier().save(tmp_path / "x")
     (tmp_path / "other").mkdir()

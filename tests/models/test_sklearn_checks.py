@@ -20,10 +20,17 @@ from neyman.models import (
 )
 
 ESTIMATORS = [
-    MLPClassifier((16,), epochs=8, lr=0.03, batch_size=128, random_state=0, verbose=0, device="cpu"),
+    MLPClassifier(
+        (16,), epochs=8, lr=0.03, batch_size=128, random_state=0, verbose=0, device="cpu"
+    ),
     MLPRegressor((16,), epochs=8, lr=0.03, batch_size=128, random_state=0, verbose=0, device="cpu"),
     CNNClassifier(
-        ("conv4x3", "dense8"), epochs=8, lr=0.03, batch_size=128, random_state=0, verbose=0,
+        ("conv4x3", "dense8"),
+        epochs=8,
+        lr=0.03,
+        batch_size=128,
+        random_state=0,
+        verbose=0,
         device="cpu",
     ),
     BDTClassifier(20, random_state=0, n_jobs=1, device="cpu"),

@@ -43,7 +43,10 @@ def _bce(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _same(a: nn.Module, b: nn.Module) -> bool:
-    return all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+    return all(
+        torch.equal(p, q)
+        for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    )
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
@@ -53,24 +56,45 @@ def test_resume_after_k_equals_uninterrupted(
     X, y = _data(rng)
     Xv, yv = _data(rng, 40)
     kw: dict[str, Any] = {
-        "batch_size": 16, "optimizer": optimizer, "lr": 0.01, "weight_decay": 1e-3,
-        "l1": 1e-4, "lr_schedule": "plateau", "lr_patience": 1, "seed": 7,
+        "batch_size": 16,
+        "optimizer": optimizer,
+        "lr": 0.01,
+        "weight_decay": 1e-3,
+        "l1": 1e-4,
+        "lr_schedule": "plateau",
+        "lr_patience": 1,
+        "seed": 7,
     }
     full = _net()
     h_full = fit(
-        full, _bce, X, y, config=TrainConfig(epochs=6, **kw), validation=(Xv, yv, None),
+        full,
+        _bce,
+        X,
+        y,
+        config=TrainConfig(epochs=6, **kw),
+        validation=(Xv, yv, None),
         callbacks=[EarlyStopping(50, restore_best=False)],
     )
     first = _net()
     fit(
-        first, _bce, X, y, config=TrainConfig(epochs=3, **kw), validation=(Xv, yv, None),
+        first,
+        _bce,
+        X,
+        y,
+        config=TrainConfig(epochs=3, **kw),
+        validation=(Xv, yv, None),
         callbacks=[EarlyStopping(50, restore_best=False), Checkpoint(tmp_path)],
     )
     assert (tmp_path / "checkpoint.safetensors").is_file()
     resumed = _net(seed=99)  # different initial weights: all must come from the checkpoint
     checkpoint = Checkpoint(tmp_path, resume=True)
     h_res = fit(
-        resumed, _bce, X, y, config=TrainConfig(epochs=6, **kw), validation=(Xv, yv, None),
+        resumed,
+        _bce,
+        X,
+        y,
+        config=TrainConfig(epochs=6, **kw),
+        validation=(Xv, yv, None),
         callbacks=[EarlyStopping(50, restore_best=False), checkpoint],
     )
     assert checkpoint.resumed_from == 3
@@ -78,11 +102,19 @@ def test_resume_after_k_equals_uninterrupted(
     assert h_res == h_full
 
 
-def test_estimator_resume_and_early_stopping_state(rng: np.random.Generator, tmp_path: Path) -> None:
+def test_estimator_resume_and_early_stopping_state(
+    rng: np.random.Generator, tmp_path: Path
+) -> None:
     X, y = _data(rng)
     kw: dict[str, Any] = {
-        "epochs": 8, "batch_size": 32, "early_stopping": True, "patience": 20, "lr": 0.02,
-        "random_state": 3, "verbose": 0, "device": "cpu",
+        "epochs": 8,
+        "batch_size": 32,
+        "early_stopping": True,
+        "patience": 20,
+        "lr": 0.02,
+        "random_state": 3,
+        "verbose": 0,
+        "device": "cpu",
     }
     full = MLPClassifier((6,), **kw).fit(X, y.ravel())
     MLPClassifier((6,), **{**kw, "epochs": 4}, checkpoint_dir=tmp_path).fit(X, y.ravel())
@@ -90,7 +122,9 @@ def test_estimator_resume_and_early_stopping_state(rng: np.random.Generator, tmp
     assert _same(full.module_, resumed.module_)
     assert resumed.history_ == full.history_
     # a checkpoint from another architecture is refused with a clear message
-    with pytest.raises(ModelError, match="different model or training setup.*delete it or set resume=False"):
+    with pytest.raises(
+        ModelError, match="different model or training setup.*delete it or set resume=False"
+    ):
         MLPClassifier((7,), **kw, checkpoint_dir=tmp_path, resume=True).fit(X, y.ravel())
 
 
@@ -114,8 +148,16 @@ def test_one_step_follows_the_documented_update_rule(rng: np.random.Generator) -
     net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     ref = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     ref.load_state_dict(net.state_dict())
-    cfg = TrainConfig(epochs=1, batch_size=16, optimizer="sgd", lr=0.1, momentum=0.0,
-                      l1=0.01, weight_decay=0.1, shuffle=False)
+    cfg = TrainConfig(
+        epochs=1,
+        batch_size=16,
+        optimizer="sgd",
+        lr=0.1,
+        momentum=0.0,
+        l1=0.01,
+        weight_decay=0.1,
+        shuffle=False,
+    )
     fit(net, _bce, X, y, w, config=cfg)
     wn = torch.tensor(w / w.mean())
     loss = (_bce(ref(torch.tensor(X)), torch.tensor(y)) * wn).mean()
@@ -144,16 +186,28 @@ def test_divergence_is_reported(rng: np.random.Generator) -> None:
     X, y = _data(rng)
     X[:, 0] *= 1e30
     with pytest.raises(ModelError, match="training diverged.*lower lr"):
-        fit(_net(), lambda z, t: (z - t).pow(2).mean(dim=1) * 1e30, X, y,
-            config=TrainConfig(epochs=2, optimizer="sgd", lr=1e10))
+        fit(
+            _net(),
+            lambda z, t: (z - t).pow(2).mean(dim=1) * 1e30,
+            X,
+            y,
+            config=TrainConfig(epochs=2, optimizer="sgd", lr=1e10),
+        )
 
 
 def test_early_stopping_restores_best(rng: np.random.Generator) -> None:
     X, y = _data(rng)
     net = _net()
     stopper = EarlyStopping(2)
-    h = fit(net, _bce, X, y, config=TrainConfig(epochs=100, lr=0.5, optimizer="sgd"),
-            validation=(X[:30], y[:30], None), callbacks=[stopper])
+    h = fit(
+        net,
+        _bce,
+        X,
+        y,
+        config=TrainConfig(epochs=100, lr=0.5, optimizer="sgd"),
+        validation=(X[:30], y[:30], None),
+        callbacks=[stopper],
+    )
     assert stopper.stopped_epoch == len(h["loss"]) < 100
     assert stopper.best == min(h["val_loss"])
     out = predict(net, X[:30])
@@ -166,7 +220,9 @@ def test_early_stopping_needs_validation(rng: np.random.Generator) -> None:
         fit(_net(), _bce, X, y, config=TrainConfig(epochs=2), callbacks=[EarlyStopping(1)])
 
 
-def test_checkpoint_file_is_safetensors_with_json_metadata(rng: np.random.Generator, tmp_path: Path) -> None:
+def test_checkpoint_file_is_safetensors_with_json_metadata(
+    rng: np.random.Generator, tmp_path: Path
+) -> None:
     from safetensors import safe_open
 
     X, y = _data(rng)
@@ -182,9 +238,15 @@ def test_checkpoint_file_is_safetensors_with_json_metadata(rng: np.random.Genera
 def test_atomic_path_keeps_old_file_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "f.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        tmp.write_text("half")
-        raise RuntimeError("crash mid-write")
+
+    def crash() -> None:
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            msg = "crash mid-write"
+            raise RuntimeError(msg)
+
+    with pytest.raises(RuntimeError, match="crash mid-write"):
+        crash()
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
 

@@ -562,4 +562,5 @@ def _weights(sample_weight: Any, X: NDArray[Any]) -> NDArray[np.float32] | None:
     if not w.sum() > 0:
         msg = "sample_weight must have a positive sum; check the event weights"
         raise DataError(msg)
-    return w.astype(np.float32)
+    out: NDArray[np.float32] = np.asarray(w, dtype=np.float32)
+    return out

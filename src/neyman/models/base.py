@@ -26,8 +26,7 @@ import math
 import numbers
 import os
 import platform
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -39,6 +38,7 @@ from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neyman.errors import ConfigError, DataError, ModelError, did_you_mean
+from neyman.train.callbacks import atomic_path
 
 __all__ = [
     "FORMAT_VERSION",
@@ -62,7 +62,7 @@ _WEIGHTS_FILE = "weights.safetensors"
 _E = TypeVar("_E", bound="NeymanEstimator")
 
 
-class NotFittedError(ModelError, _SklearnNotFittedError):
+class NotFittedError(ModelError, _SklearnNotFittedError):  # type: ignore[misc]
     """An estimator was used before ``fit``; also scikit-learn's ``NotFittedError``."""
 
 
@@ -292,7 +292,7 @@ def random_seed(random_state: object) -> int:
         return int(np.random.default_rng().integers(0, 2**31 - 1))
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(0, 2**31 - 1))
-    return int(random_state)  # type: ignore[call-overload]
+    return int(random_state)  # type: ignore[call-overload,no-any-return]
 
 
 # ----------------------------------------------------------------------------- base class
@@ -440,10 +440,10 @@ class NeymanEstimator(BaseEstimator):  # type: ignore[misc]
         }
         from safetensors.numpy import save_file
 
-        with _atomic_path(out / _WEIGHTS_FILE) as tmp:
+        with atomic_path(out / _WEIGHTS_FILE) as tmp:
             save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp))
         self._save_extra(out)
-        with _atomic_path(out / _MODEL_FILE) as tmp:
+        with atomic_path(out / _MODEL_FILE) as tmp:
             tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return out
 
@@ -625,20 +625,6 @@ def _versions() -> dict[str, str]:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             out[dist] = importlib.metadata.version(dist)
     return out
-
-
-@contextlib.contextmanager
-def _atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def classes_to_json(classes: NDArray[Any]) -> dict[str, Any]:

@@ -126,7 +126,8 @@ class _BDTBase(NeymanEstimator):
                 "those events, 'keep' trains with them (XGBoost supports negative weights)"
             )
             raise DataError(msg)
-        return w
+        out: NDArray[np.float64] = np.asarray(w, dtype=np.float64)
+        return out
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, validation_data: Any) -> Any:
         import xgboost as xgb
@@ -252,7 +253,8 @@ class _BDTBase(NeymanEstimator):
         if not np.array_equal(self.classes_[idx], y):
             msg = "validation y holds labels not seen in fit"
             raise DataError(msg)
-        return idx.astype(np.float64)
+        out: NDArray[Any] = idx.astype(np.float64)
+        return out
 
     # -- prediction -------------------------------------------------------------------
 

@@ -93,8 +93,8 @@ def build_cnn(
     Examples
     --------
     >>> net = build_cnn((1, 8, 8), ("conv4x3", "pool2", "dense8"), 1)
-    >>> sum(p.numel() for p in net.parameters())  # 40 + 4*4*4*8+8 + 9
-    577
+    >>> sum(p.numel() for p in net.parameters())  # conv 4*9+4, dense 4*4*4*8+8, head 8+1
+    569
     """
     c, h, w = input_shape
     modules: list[nn.Module] = []
@@ -228,9 +228,7 @@ lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
 
     def _check_X(self, X: Any, *, reset: bool, **kwargs: Any) -> Any:
         # (n, h, w) is one channel: add the axis before scikit-learn counts "features"
-        if getattr(X, "ndim", None) == 3 or (
-            isinstance(X, list) and np.asarray(X).ndim == 3
-        ):
+        if getattr(X, "ndim", None) == 3 or (isinstance(X, list) and np.asarray(X).ndim == 3):
             X = np.asarray(X)[:, None, :, :]
         return super()._check_X(X, reset=reset, **kwargs)
 

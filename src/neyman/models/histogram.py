@@ -55,7 +55,7 @@ class HistogramLikelihoodRatio(_BinaryClassifier):
     >>> rng = np.random.default_rng(0)
     >>> X = np.r_[rng.normal(1, 1, (5000, 1)), rng.normal(-1, 1, (5000, 1))]
     >>> y = np.r_[np.ones(5000), np.zeros(5000)]
-    >>> lr = HistogramLikelihoodRatio(bins=10).fit(X, y)
+    >>> lr = HistogramLikelihoodRatio(bins=10, binning="quantile").fit(X, y)
     >>> bool(np.all(np.diff(lr.log_ratio_[0]) > 0))  # the true log LR is 2x, increasing
     True
     """

@@ -158,8 +158,8 @@ class FisherDiscriminant(_LinearClassifier):
         if k == 2:
             coef = coef[1:] - coef[:1]
             intercept = intercept[1:] - intercept[:1]
-        self.coef_ = coef
-        self.intercept_ = intercept
+        self.coef_ = np.asarray(coef, dtype=np.float64)
+        self.intercept_ = np.asarray(intercept, dtype=np.float64)
         self.means_ = means
         self.covariance_ = cov
         return self
@@ -175,7 +175,8 @@ def _weighted_cov(
     if shrinkage is not None:
         d = len(cov)
         cov = (1.0 - shrinkage) * cov + shrinkage * (np.trace(cov) / d) * np.eye(d)
-    return np.asarray(cov, dtype=np.float64)
+    out: NDArray[np.float64] = np.asarray(cov, dtype=np.float64)
+    return out
 
 
 class LogisticRegression(_LinearClassifier):

@@ -349,8 +349,13 @@ class ProgressBar(Callback):
         console = Console(file=sys.stderr)
         if self.verbose <= 0 or not console.is_terminal:
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-        from rich.progress import TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self._progress = Progress(
             TextColumn("{task.description}"),
@@ -382,7 +387,7 @@ class ProgressBar(Callback):
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
-    ``os.replace`` is atomic on POSIX and Windows when both paths are on one filesystem,
+    ``Path.replace`` (``os.replace``) is atomic on POSIX and Windows when both paths are on one filesystem,
     which a sibling temporary file guarantees.
     """
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -390,7 +395,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.replace(tmp, target)
+        tmp.replace(target)
     finally:
         if tmp.exists():
             tmp.unlink()

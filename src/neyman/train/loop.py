@@ -354,7 +354,7 @@ def _run_epoch(
         if l1 > 0:
             loss = loss + l1 * sum(p.abs().sum() for p in penalised)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
         with torch.no_grad():
             loss_sum += (per.detach() * wb).sum()
@@ -396,7 +396,8 @@ def predict(module: nn.Module, X: Any, *, batch_size: int = 65536) -> torch.Tens
             Xt = _as_tensor(X, device, torch.float32)
             n = int(Xt.shape[0])
             if n <= batch_size:
-                return module(Xt)
+                out: torch.Tensor = module(Xt)
+                return out
             parts = [module(Xt[i : i + batch_size]) for i in range(0, n, batch_size)]
             return torch.cat(parts)
     finally:
