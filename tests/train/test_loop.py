@@ -277,3 +277,15 @@ def test_progress_bar_is_quiet_outside_a_terminal(
     fit(_net(), _bce, X, y, config=TrainConfig(epochs=2, verbose=2))
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_progress_bar_shows_losses_in_a_terminal(
+    rng: np.random.Generator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats the console as a terminal
+    X, y = _data(rng)
+    fit(_net(), _bce, X, y, config=TrainConfig(epochs=2, verbose=2), validation=(X, y, None))
+    err = capsys.readouterr().err
+    assert "2/2" in err and "val_loss" in err and "loss" in err
+    fit(_net(), _bce, X, y, config=TrainConfig(epochs=2, verbose=0))
+    assert capsys.readouterr().err == ""

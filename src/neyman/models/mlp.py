@@ -112,7 +112,9 @@ _DOC_PARAMS = """
         Write ``checkpoint.safetensors`` there after every epoch (atomically).
     resume : bool
         Continue from the checkpoint in ``checkpoint_dir`` if there is one; training to
-        ``epochs`` then gives the same weights as an uninterrupted run (same seed).
+        ``epochs`` then gives the same weights as an uninterrupted run. Needs an int
+        ``random_state``; a checkpoint written by another architecture or training setup
+        is refused with :class:`~neyman.errors.ModelError`.
     device : str
         ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
     backend : {"auto", "torch"}
