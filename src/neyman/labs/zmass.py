@@ -327,10 +327,17 @@ def run(
             "part of the formula"
         )
     else:
-        learned = (
-            "beyond the momentum scale it picked up part of the angular dependence, but "
-            "inputs of tens of GeV make each Adam step clumsy, so it lags behind (d) and (e)"
-        )
+        ahead = [
+            label
+            for label, key in (("(d)", "units"), ("(e)", "features"))
+            if models[key]["mse"] < models["raw"]["mse"]
+        ]
+        learned = "beyond the momentum scale it picked up part of the angular dependence"
+        if ahead:
+            learned += (
+                ", but inputs of tens of GeV make each Adam step clumsy, so it lags behind "
+                + " and ".join(ahead)
+            )
     con.print(
         f"raw-input network: test MSE {models['raw']['mse']:.1f} GeV² "
         f"(RMS {models['raw']['rmse']:.2f} GeV); predicting the mean gives "
