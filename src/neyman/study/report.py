@@ -47,8 +47,14 @@ def _save(fig: Any, plots: Path, name: str) -> Path:
     return png
 
 
-def _figures(result: StudyResult, cfg: StudyConfig) -> list[tuple[str, Path]]:
-    from neyman.plot import plot_rejection, plot_roc, plot_scores, plot_training_history
+def _figures(result: StudyResult, cfg: StudyConfig, ds: Dataset) -> list[tuple[str, Path]]:
+    from neyman.plot import (
+        plot_correlation,
+        plot_rejection,
+        plot_roc,
+        plot_scores,
+        plot_training_history,
+    )
 
     plots = result.out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
@@ -66,6 +72,14 @@ def _figures(result: StudyResult, cfg: StudyConfig) -> list[tuple[str, Path]]:
         if m.history:
             fig = plot_training_history(m.history)
             figs.append((f"{m.name}: training history", _save(fig, plots, f"training_{m.name}")))
+    if not ds.is_image and ds.n_features <= 30:
+        from neyman.evaluate import correlation_matrices
+
+        corr = correlation_matrices(
+            ds.X, ds.y, sample_weight=ds.weight, feature_names=ds.feature_names
+        )
+        fig = plot_correlation(corr)
+        figs.append(("Linear correlations per class", _save(fig, plots, "correlation")))
     import matplotlib.pyplot as plt
 
     plt.close("all")
@@ -95,7 +109,7 @@ def write_report(result: StudyResult, cfg: StudyConfig, ds: Dataset) -> Path:
         "info": result.info,
     }
     _atomic_write(out / "metrics.json", json.dumps(metrics, indent=2))
-    figs = _figures(result, cfg)
+    figs = _figures(result, cfg, ds)
     e = html.escape
     head = "".join(
         f"<th>1/&epsilon;<sub>B</sub> at &epsilon;<sub>S</sub>={x:g}</th>"
@@ -146,6 +160,15 @@ def write_report(result: StudyResult, cfg: StudyConfig, ds: Dataset) -> Path:
         + f"<td>{int(r['nan'])}</td></tr>"
         for f, r in summary.features.iterrows()
     )
+    ranked = result.ranked()
+    feats = list(ranked[0].importance or {})
+    imp_rows = "".join(
+        f'<tr><td class="name">{e(f)}</td>'
+        + "".join(f"<td>{(m.importance or {}).get(f, float('nan')):.4f}</td>" for m in ranked)
+        + "</tr>"
+        for f in sorted(feats, key=lambda f: -(ranked[0].importance or {}).get(f, 0.0))
+    )
+    imp_head = "".join(f"<th>{e(m.name)}</th>" for m in ranked)
     fig_html = "".join(
         f"<figure>{_img(p)}<figcaption>{e(cap)}</figcaption></figure>" for cap, p in figs
     )
@@ -160,6 +183,9 @@ Methods are ranked by the AUC on the test events{" and compared with the Neyman&
 <table id="ranking"><tr><th>#</th><th>method</th><th>AUC <span class=small>[68% CI]</span></th>{head}{gap_head}<th>overtraining</th><th>fit [s]</th><th>predict [s]</th></tr>
 {"".join(rows)}
 </table>
+<h2>Variable ranking</h2>
+<p class="small">Permutation importance: the test AUC lost when one feature is shuffled (mean of 3 shuffles).</p>
+<table id="ranking-vars"><tr><th>feature</th>{imp_head}</tr>{imp_rows}</table>
 <h2>Figures</h2>
 {fig_html}
 <h2>Data</h2>

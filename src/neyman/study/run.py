@@ -52,10 +52,12 @@ class MethodResult:
     roc: Any = field(repr=False)
     overtraining: Any = field(repr=False)
     history: dict[str, list[float]] | None = field(default=None, repr=False)
+    importance: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for ``metrics.json``."""
         return {
+            "permutation_importance": self.importance,
             "name": self.name,
             "model": self.model,
             "auc": self.auc,
@@ -277,6 +279,7 @@ class Study:
             auc,
             optimality_gap,
             overtraining_check,
+            permutation_importance,
             rejection_at,
             roc_curve,
         )
@@ -354,7 +357,21 @@ class Study:
             )
         )
         history = getattr(model, "history_", None)
+        # variable ranking: the AUC lost when one feature is shuffled on the test events
+        imp = permutation_importance(
+            lambda X: score_of(model, X),
+            test.X,
+            test.y,
+            sample_weight=test.weight,
+            n_repeats=3,
+            random_state=cfg.random_state,
+            feature_names=test.feature_names,
+        )
+        importance = {
+            str(f): float(v) for f, v in zip(imp.feature_names, imp.importances_mean, strict=True)
+        }
         return MethodResult(
+            importance=importance,
             name=m.name,
             model=m.class_name,
             auc=value,
