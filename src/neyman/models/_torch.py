@@ -65,6 +65,12 @@ OUTPUTS = ("sigmoid", "softmax", "linear")
 #: Per-sample losses.
 LOSSES = ("bce", "cross_entropy", "mse", "mae")
 
+#: ``backend="auto"`` trains with the compiled loop (:mod:`neyman.train.fast`) when the setup
+#: is supported, the network has at most this many parameters and batches at most this many
+#: events: there PyTorch's per-call overhead, not arithmetic, sets the speed.
+FAST_MAX_PARAMETERS = 50_000
+FAST_MAX_BATCH = 32
+
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
@@ -99,7 +105,7 @@ TRAINING_PARAMS: dict[str, list[Constraint | None]] = {
     "checkpoint_dir": [None, PathLike()],
     "resume": [Boolean()],
     "device": [_Device()],
-    "backend": [Options(("auto", "torch"))],
+    "backend": [Options(("auto", "torch", "fast"))],
     "random_state": [None, RandomState()],
     "verbose": [Interval("int", 0, None)],
 }
@@ -315,18 +321,35 @@ class _TorchEstimator(NeymanEstimator):
             "params": {k: list(v.shape) for k, v in module.state_dict().items()},
             **self._architecture(),
         }
-        history = train_fit(
-            module,
-            _Loss(output, loss, n_out),
-            Xn,
-            targets,
-            sw,
-            config=config,
-            validation=validation,
-            metric=metric,
-            callbacks=callbacks,
-            fingerprint=fingerprint,
-        )
+        backend = self._choose_backend(module, config, output, loss)
+        if backend == "fast":
+            from neyman.train.fast import fit as fast_fit
+
+            history = fast_fit(
+                module,
+                _Loss(output, loss, n_out),
+                Xn,
+                targets,
+                sw,
+                config=config,
+                output=output,
+                loss=loss,
+                validation=validation,
+                metric=metric,
+            )
+        else:
+            history = train_fit(
+                module,
+                _Loss(output, loss, n_out),
+                Xn,
+                targets,
+                sw,
+                config=config,
+                validation=validation,
+                metric=metric,
+                callbacks=callbacks,
+                fingerprint=fingerprint,
+            )
         self.module_ = module
         self.output_ = output
         self.loss_ = loss
@@ -334,8 +357,36 @@ class _TorchEstimator(NeymanEstimator):
         self.history_ = history
         self.n_parameters_ = int(sum(p.numel() for p in module.parameters()))
         self.device_ = str(device)
-        self.backend_ = "torch"
+        self.backend_ = backend
         return self
+
+    def _choose_backend(
+        self, module: nn.Module, config: TrainConfig, output: str, loss: str
+    ) -> str:
+        """``"fast"`` or ``"torch"`` for this fit (see ``backend`` and ``FAST_MAX_*``)."""
+        if self.backend == "torch":
+            return "torch"
+        from neyman.train.fast import unsupported
+
+        reason: str | None
+        if self.early_stopping:
+            reason = "early_stopping=True"
+        elif self.checkpoint_dir is not None:
+            reason = "checkpoint_dir"
+        else:
+            metric = "accuracy" if self._is_classifier else "mae"
+            reason = unsupported(module, config, output=output, loss=loss, metric=metric)
+        if self.backend == "fast":
+            if reason is not None:
+                msg = (
+                    f"{type(self).__name__}(backend='fast') does not support {reason}; "
+                    "use backend='auto' or 'torch'"
+                )
+                raise ConfigError(msg)
+            return "fast"
+        n_parameters = sum(p.numel() for p in module.parameters())
+        small = n_parameters <= FAST_MAX_PARAMETERS and config.batch_size <= FAST_MAX_BATCH
+        return "fast" if reason is None and small else "torch"
 
     def _init_module(self, seed: int, n_out: int) -> nn.Sequential:
         with torch.random.fork_rng(devices=[]):
