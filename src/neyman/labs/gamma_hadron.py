@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from rich.console import Console
 from rich.table import Table
 from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
@@ -123,6 +124,10 @@ def _score(model: Any, X: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64)
 
 
+def _labels(d: Dataset) -> np.ndarray:
+    return np.asarray(d.y)
+
+
 def _load(options: dict[str, Any]) -> Dataset:
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
@@ -165,6 +170,17 @@ def run(
         time summed over folds).
     """
     ds = _load(options)
+    # small networks train several times faster on one CPU thread than on many threads that
+    # compete for a few cores; the previous setting is restored at the end
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _run(ds, quick=quick, out=out, console=console)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(ds: Dataset, *, quick: bool, out: Path | None, console: Console | None) -> LabResult:
     con = lab_console(console)
     result = LabResult(NAME)
     a = result.answers
@@ -188,15 +204,17 @@ def run(
     for fold, (train, test) in enumerate(ds.kfold(k, random_state=0)):
         for name, model in make_methods(quick=quick).items():
             t0 = time.perf_counter()
-            model.fit(train.X, train.y)
+            model.fit(train.X, _labels(train))
             seconds[name] += time.perf_counter() - t0
             s_test = _score(model, test.X)
-            roc = roc_curve(test.y, s_test)
+            roc = roc_curve(_labels(test), s_test)
             cv_auc[name].append(roc.auc)
             if fold == 0:
                 rocs[name] = roc
                 fitted[name] = model
-                reports[name] = overtraining_check(_score(model, train.X), train.y, s_test, test.y)
+                reports[name] = overtraining_check(
+                    _score(model, train.X), _labels(train), s_test, _labels(test)
+                )
         if fold == 0:
             first_test = test
 
@@ -255,14 +273,15 @@ def run(
     imp = permutation_importance(
         lambda X: _score(model, X),
         first_test.X,
-        first_test.y,
+        _labels(first_test),
         n_repeats=1 if quick else 5,
         random_state=0,
         feature_names=ds.feature_names,
     )
+    features = list(imp.feature_names)
     order = np.argsort(-imp.importances_mean)
-    a["ranking"] = [ds.feature_names[i] for i in order]
-    a["importance"] = {ds.feature_names[i]: float(imp.importances_mean[i]) for i in order}
+    a["ranking"] = [features[i] for i in order]
+    a["importance"] = {features[i]: float(imp.importances_mean[i]) for i in order}
     table = Table(title=f"Variable ranking ({best}, permutation importance on fold 1)")
     table.add_column("rank", justify="right")
     table.add_column("feature")
@@ -270,7 +289,7 @@ def run(
     for r, i in enumerate(order, 1):
         table.add_row(
             str(r),
-            ds.feature_names[i],
+            features[i],
             f"{imp.importances_mean[i]:.4f} ± {imp.importances_std[i]:.4f}",
         )
     con.print(table)
