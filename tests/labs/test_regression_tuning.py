@@ -45,9 +45,22 @@ def test_best_model_beats_the_baselines(lab_run: tuple[Any, str, Path]) -> None:
     # the mass is far from linear in pT, η, φ: a tuned network beats a straight line too
     assert a["rmse_best"] < a["rmse_linear"]
     assert a["rmse_hand"] < a["rmse_mean"]
+    assert 0 < a["rmse_best_err"] < a["rmse_best"]
+    assert 0 < a["rmse_hand_err"] < a["rmse_hand"]
     assert a["better_tuning"] == (
         "grid search" if a["rmse_best"] < a["rmse_hand"] else "hand tuning"
     )
+
+
+def test_rmse_error_is_the_delta_method_value() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=400)
+    pred = y + rng.normal(scale=2.0, size=400)
+    sq = (pred - y) ** 2
+    expected = np.std(sq, ddof=1) / np.sqrt(400) / (2 * np.sqrt(sq.mean()))
+    assert regression_tuning._rmse_err(y, pred) == pytest.approx(expected, rel=1e-12)
+    # Gaussian residuals: the RMSE's error is sigma / sqrt(2n) to within its own noise
+    assert regression_tuning._rmse_err(y, pred) == pytest.approx(2.0 / np.sqrt(800), rel=0.15)
 
 
 def test_baselines_against_independent_computation(lab_run: tuple[Any, str, Path]) -> None:

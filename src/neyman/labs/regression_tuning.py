@@ -123,6 +123,13 @@ def _rmse(y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(pred, dtype=np.float64) - y) ** 2)))
 
 
+def _rmse_err(y: np.ndarray, pred: np.ndarray) -> float:
+    """Standard error of the RMSE on these events (delta method on the mean squared error)."""
+    sq = (np.asarray(pred, dtype=np.float64) - y) ** 2
+    mse = float(sq.mean())
+    return float(np.std(sq, ddof=1) / np.sqrt(sq.size) / (2.0 * np.sqrt(mse)))
+
+
 def _short(params: dict[str, Any]) -> dict[str, Any]:
     return {k.removeprefix(PREFIX): v for k, v in params.items()}
 
@@ -154,7 +161,8 @@ def run(
         ``"cv_folds"``, ``"hand"`` (list of {params, val_rmse}), ``"hand_best"`` (index),
         ``"search"`` (list of {params, cv_rmse, cv_rmse_std, rank}), ``"best_params"``,
         ``"best_cv_rmse"``, and test RMSEs in GeV: ``"rmse_mean"``, ``"rmse_linear"``,
-        ``"rmse_hand"``, ``"rmse_best"``; ``"better_tuning"``, ``"hand_choice_cv_rank"`` (None
+        ``"rmse_hand"``, ``"rmse_best"`` (and their standard errors ``"rmse_hand_err"``,
+        ``"rmse_best_err"``); ``"better_tuning"``, ``"hand_choice_cv_rank"`` (None
         when the hand-picked setting is not in the grid).
     """
     opts = _options(options)
@@ -227,7 +235,9 @@ def run(
         con.print(table)
         best_hand = int(np.argmin([h["val_rmse"] for h in hand]))
         answers["hand"], answers["hand_best"] = hand, best_hand
-        answers["rmse_hand"] = _rmse(y_te, hand_models[best_hand].predict(X_te))
+        hand_pred = np.asarray(hand_models[best_hand].predict(X_te), dtype=np.float64)
+        answers["rmse_hand"] = _rmse(y_te, hand_pred)
+        answers["rmse_hand_err"] = _rmse_err(y_te, hand_pred)
         con.print(f"best by hand: #{best_hand} {hand_settings[best_hand]}", markup=False)
 
         # 3. GridSearchCV: every combination, k-fold cross-validated on the training events,
@@ -276,6 +286,7 @@ def run(
     # 4. The test events, used once.
     pred = np.asarray(search.predict(X_te), dtype=np.float64)
     answers["rmse_best"] = _rmse(y_te, pred)
+    answers["rmse_best_err"] = _rmse_err(y_te, pred)
     con.rule(f"3. Test RMSE on {test.n_events} untouched events")
     table = Table("model", "test RMSE [GeV]")
     for label, key in (
@@ -284,7 +295,8 @@ def run(
         ("MLP tuned by hand", "rmse_hand"),
         ("MLP tuned by GridSearchCV", "rmse_best"),
     ):
-        table.add_row(label, f"{answers[key]:.3f}")
+        err = answers.get(f"{key}_err")
+        table.add_row(label, f"{answers[key]:.3f}" + ("" if err is None else f" ± {err:.3f}"))
     con.print(table)
     better = "grid search" if answers["rmse_best"] < answers["rmse_hand"] else "hand tuning"
     answers["better_tuning"] = better
@@ -299,9 +311,8 @@ def run(
     con.print(
         f"On the test events {better} did better. Hand tuning chose on one validation set "
         f"(its winner may be lucky); the grid chose by {folds}-fold cross-validation, each fold "
-        f"training on only {folds - 1}/{folds} of the training events; {where}. With "
-        f"{test.n_events} test events, differences of a few tenths of a GeV are within the "
-        "noise of the choice.",
+        f"training on only {folds - 1}/{folds} of the training events; {where}. The ± is "
+        f"each RMSE's statistical error on these {test.n_events} test events.",
         markup=False,
     )
     con.print(
