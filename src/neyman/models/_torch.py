@@ -45,7 +45,7 @@ from neyman.models.base import (
     classes_to_json,
     random_seed,
 )
-from neyman.train import Checkpoint, EarlyStopping, TrainConfig, resolve_device
+from neyman.train import Checkpoint, EarlyStopping, TrainConfig, epoch_seed, resolve_device
 from neyman.train import fit as train_fit
 from neyman.train import predict as train_predict
 from neyman.train.callbacks import Callback, atomic_path
@@ -358,6 +358,87 @@ class _TorchEstimator(NeymanEstimator):
         self.n_parameters_ = int(sum(p.numel() for p in module.parameters()))
         self.device_ = str(device)
         self.backend_ = backend
+        return self
+
+    def partial_fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        classes: Any = None,
+    ) -> Any:
+        """Train one pass over one chunk of events; call again with the next chunk.
+
+        For data larger than memory: read chunks with :func:`neyman.data.iter_table` and
+        pass each here. The network and the optimizer state carry over between calls (the
+        ``epochs``, early-stopping and checkpoint settings do not apply). Classifiers need
+        ``classes`` (all labels) on the first call, as in scikit-learn.
+        """
+        from neyman.train import make_optimizer, train_chunk
+
+        first = not hasattr(self, "optimizer_")
+        if first:
+            self._check_params()
+        Xc, yc = self._check_X(
+            X,
+            reset=first,
+            y=y,
+            allow_nd=True,
+            multi_output=not self._is_classifier,
+            y_numeric=not self._is_classifier,
+        )
+        Xn = self._prepare_X(Xc, reset=first)
+        sw = _weights(sample_weight, Xn)
+        if first:
+            if self._is_classifier:
+                if classes is None:
+                    msg = f"the first {type(self).__name__}.partial_fit call needs classes= (all labels)"
+                    raise DataError(msg)
+                labels = np.unique(np.asarray(classes))
+                if len(labels) < 2:
+                    msg = f"classes={labels.tolist()} has one class; give all labels, e.g. classes=[0, 1]"
+                    raise DataError(msg)
+                self.classes_ = labels
+                n_raw = len(labels)
+            else:
+                _, n_raw = self._encode_targets(yc, fitting=True)
+            self.input_shape_ = tuple(int(s) for s in Xn.shape[1:])
+            output, loss, n_out = self._resolve_head(n_raw)
+            seed = random_seed(self.random_state)
+            device = resolve_device(self.device)
+            self.module_ = self._init_module(seed, n_out).to(device)
+            self.output_, self.loss_, self.n_outputs_ = output, loss, n_out
+            self._stream_config = TrainConfig(
+                epochs=1,
+                batch_size=self.batch_size,
+                optimizer=self.optimizer,
+                lr=float(self.lr),
+                momentum=float(self.momentum),
+                weight_decay=float(self.weight_decay),
+                l1=float(self.l1),
+                seed=seed,
+                device=str(device),
+            )
+            self.optimizer_ = make_optimizer(self.module_, self._stream_config)
+            self.history_ = {"loss": []}
+            self.n_parameters_ = int(sum(p.numel() for p in self.module_.parameters()))
+            self.device_ = str(device)
+            self.backend_ = "torch"
+            self.n_chunks_ = 0
+        targets, _ = self._encode_targets(yc, fitting=False)
+        config = self._stream_config
+        logs = train_chunk(
+            self.module_,
+            _Loss(self.output_, self.loss_, self.n_outputs_),
+            self.optimizer_,
+            Xn,
+            targets,
+            sw,
+            config=config,
+            seed=epoch_seed(config.seed, self.n_chunks_),
+        )
+        self.history_["loss"].append(logs["loss"])
+        self.n_chunks_ += 1
         return self
 
     def _choose_backend(

@@ -23,6 +23,7 @@ from neyman.train.loop import (
     make_scheduler,
     predict,
     resolve_device,
+    train_chunk,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "make_scheduler",
     "predict",
     "resolve_device",
+    "train_chunk",
 ]

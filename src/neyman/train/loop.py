@@ -56,6 +56,7 @@ __all__ = [
     "make_scheduler",
     "predict",
     "resolve_device",
+    "train_chunk",
 ]
 
 #: Optimizers the loop knows, by name.
@@ -322,6 +323,50 @@ def fit(
             cb.on_train_end(state)
     module.eval()
     return state.history
+
+
+def train_chunk(
+    module: nn.Module,
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    X: Any,
+    y: Any,
+    sample_weight: Any,
+    *,
+    config: TrainConfig,
+    seed: int,
+    metric: tuple[str, LossFn] | None = None,
+) -> dict[str, float]:
+    """One pass over one chunk of events with an optimizer that lives across chunks.
+
+    The streaming counterpart of :func:`fit`, for data larger than memory: the caller reads
+    chunks (e.g. :func:`neyman.data.iter_table`) and keeps ``optimizer``; each chunk is
+    shuffled with ``seed`` and batched exactly as one epoch of :func:`fit`. Sample weights
+    are divided by their mean over the chunk.
+    """
+    device = next(module.parameters()).device
+    Xt = _as_tensor(X, device, torch.float32)
+    yt = _as_tensor(y, device)
+    n = int(Xt.shape[0])
+    if sample_weight is None:
+        wt = torch.ones(n, dtype=torch.float32, device=device)
+    else:
+        wt = _as_tensor(sample_weight, device, torch.float32)
+        mean = float(wt.mean())
+        if not mean > 0:
+            msg = "sample_weight must have a positive mean; check the event weights"
+            raise ModelError(msg)
+        wt = wt / mean
+    penalised, _ = _param_groups(module)
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        logs = _run_epoch(module, loss_fn, optimizer, Xt, yt, wt, config, seed, penalised, metric)
+    module.eval()
+    if not math.isfinite(logs["loss"]):
+        msg = f"training diverged: the loss is {logs['loss']}; lower lr or standardise the inputs"
+        raise ModelError(msg)
+    return logs
 
 
 def _run_epoch(
