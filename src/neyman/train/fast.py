@@ -171,7 +171,7 @@ _FASTMATH: Any = {"reassoc", "contract"}
 def _njit(fn: Any) -> Any:
     # reassociation lets LLVM vectorise the dot products; the order then differs from
     # torch's BLAS by float32 rounding only (tested to < 1e-5 in the weights)
-    return numba.njit(cache=False, fastmath=_FASTMATH)(fn)
+    return numba.njit(cache=False, fastmath=_FASTMATH, error_model="numpy")(fn)
 
 
 @_njit
@@ -283,12 +283,158 @@ def _head_loss(z: Any, yf: Any, yi: int, head: int, loss: int, g: Any, dz: Any, 
 
 
 @_njit
-def _epoch(
+def _forward(
+    theta: Any, a: Any, z: Any, sizes: Any, aoff: Any, woff: Any, boff: Any, act: int, alpha: Any
+) -> None:
+    """Pre-activations ``z`` and activations ``a`` (``a[:d0]`` holds the input) of one event."""
+    n_layers = sizes.shape[0] - 1
+    zero = np.float32(0.0)
+    for layer in range(n_layers):
+        din = sizes[layer]
+        ai = aoff[layer]
+        ao = aoff[layer + 1]
+        wo = woff[layer]
+        bo = boff[layer]
+        a_in = a[ai : ai + din]
+        for j in range(sizes[layer + 1]):
+            w_row = theta[wo + j * din : wo + (j + 1) * din]
+            s = zero
+            for c in range(din):
+                s += w_row[c] * a_in[c]
+            zj = s + theta[bo + j]
+            z[ao + j] = zj
+            a[ao + j] = _act(zj, act, alpha) if layer < n_layers - 1 else zj
+
+
+@_njit
+def _backward(
+    theta: Any,
+    grad: Any,
+    a: Any,
+    z: Any,
+    d: Any,
+    sizes: Any,
+    aoff: Any,
+    woff: Any,
+    boff: Any,
+    act: int,
+    alpha: Any,
+) -> None:
+    """Accumulate the gradient of one event into ``grad`` (``d`` holds dloss/dz at the output)."""
+    zero = np.float32(0.0)
+    for layer in range(sizes.shape[0] - 2, -1, -1):
+        din = sizes[layer]
+        ai = aoff[layer]
+        ao = aoff[layer + 1]
+        wo = woff[layer]
+        bo = boff[layer]
+        a_in = a[ai : ai + din]
+        for j in range(sizes[layer + 1]):
+            dj = d[ao + j]
+            grad[bo + j] += dj
+            g_row = grad[wo + j * din : wo + (j + 1) * din]
+            for c in range(din):
+                g_row[c] += dj * a_in[c]
+        if layer > 0:
+            d_in = d[ai : ai + din]
+            for c in range(din):
+                d_in[c] = zero
+            for j in range(sizes[layer + 1]):
+                dj = d[ao + j]
+                w_row = theta[wo + j * din : wo + (j + 1) * din]
+                for c in range(din):
+                    d_in[c] += w_row[c] * dj
+            for c in range(din):
+                d_in[c] = _act_grad(d_in[c], z[ai + c], a[ai + c], act, alpha)
+
+
+@_njit
+def _step(
     theta: Any,
     grad: Any,
     s1: Any,
     s2: Any,
-    is_w: Any,
+    woff: Any,
+    boff: Any,
+    opt: int,
+    lr: float,
+    momentum: float,
+    wd: float,
+    l1: Any,
+    step: int,
+) -> None:
+    """One optimizer step in torch's single-tensor formulas (decay on weight blocks only)."""
+    n_par = theta.shape[0]
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    # weight block `layer` is theta[woff[layer]:boff[layer]]
+    if l1 > zero:  # d/dW l1 * |W| = l1 * sign(W), added to the data gradient
+        for layer in range(woff.shape[0]):
+            for q in range(woff[layer], boff[layer]):
+                t = theta[q]
+                grad[q] += l1 * (one if t > zero else (-one if t < zero else zero))
+    if wd != 0.0:
+        if opt == 2:  # adamw: decoupled, param.mul_(1 - lr * wd) before the update
+            shrink = np.float32(1.0 - lr * wd)
+            for layer in range(woff.shape[0]):
+                for q in range(woff[layer], boff[layer]):
+                    theta[q] = theta[q] * shrink
+        else:  # coupled: grad + wd * param
+            wd32 = np.float32(wd)
+            for layer in range(woff.shape[0]):
+                for q in range(woff[layer], boff[layer]):
+                    grad[q] = grad[q] + wd32 * theta[q]
+    neg_lr = np.float32(-lr)
+    mom32 = np.float32(momentum)
+    if opt == 1 or opt == 2:  # adam, adamw; bias corrections in double as torch has them
+        bc2_sqrt = np.float32((1.0 - 0.999**step) ** 0.5)
+        neg_step = np.float32(-(lr / (1.0 - 0.9**step)))
+        w1 = np.float32(1.0 - 0.9)
+        b2 = np.float32(0.999)
+        w2 = np.float32(1.0 - 0.999)
+        eps = np.float32(1e-8)
+        for q in range(n_par):
+            gq = grad[q]
+            m = s1[q] + w1 * (gq - s1[q])
+            v = s2[q] * b2 + w2 * gq * gq
+            s1[q] = m
+            s2[q] = v
+            theta[q] = theta[q] + neg_step * (m / (np.sqrt(v) / bc2_sqrt + eps))
+    elif opt == 3:  # rmsprop, alpha 0.99
+        a2 = np.float32(0.99)
+        w2 = np.float32(1.0 - 0.99)
+        eps = np.float32(1e-8)
+        for q in range(n_par):
+            gq = grad[q]
+            v = s2[q] * a2 + w2 * gq * gq
+            s2[q] = v
+            avg = np.sqrt(v) + eps
+            if momentum > 0.0:
+                b = s1[q] * mom32 + gq / avg
+                s1[q] = b
+                theta[q] = theta[q] + neg_lr * b
+            else:
+                theta[q] = theta[q] + neg_lr * (gq / avg)
+    elif momentum != 0.0:  # sgd with momentum; the buffer starts as the first gradient
+        if step == 1:
+            for q in range(n_par):
+                s1[q] = grad[q]
+        else:
+            for q in range(n_par):
+                s1[q] = s1[q] * mom32 + grad[q]
+        for q in range(n_par):
+            theta[q] = theta[q] + neg_lr * s1[q]
+    else:  # plain sgd
+        for q in range(n_par):
+            theta[q] = theta[q] + neg_lr * grad[q]
+
+
+@_njit
+def _train(
+    theta: Any,
+    grad: Any,
+    s1: Any,
+    s2: Any,
     sizes: Any,
     aoff: Any,
     woff: Any,
@@ -302,7 +448,7 @@ def _epoch(
     Yf: Any,
     Yi: Any,
     W: Any,
-    perm: Any,
+    perms: Any,
     bs: int,
     opt: int,
     lr: float,
@@ -314,150 +460,64 @@ def _epoch(
     Z: Any,
     D: Any,
     P: Any,
-) -> tuple[Any, Any, int]:
-    """One epoch of mini-batch training in place on the flat parameter vector ``theta``."""
-    n = perm.shape[0]
-    L = sizes.shape[0] - 1
-    k = sizes[L]
-    out0 = aoff[L]
-    n_par = theta.shape[0]
+    losses: Any,
+    metrics: Any,
+) -> int:
+    """Epochs ``perms.shape[0]`` of mini-batch training in place on the flat ``theta``.
+
+    Writes each epoch's weighted loss and metric sums into ``losses``/``metrics`` and
+    returns the optimizer's step count.
+    """
+    n = perms.shape[1]
+    k = sizes[sizes.shape[0] - 1]
+    out0 = aoff[sizes.shape[0] - 1]
+    d0 = sizes[0]
     zero = np.float32(0.0)
     one = np.float32(1.0)
-    loss_sum = zero
-    metric_sum = zero
-    wd32 = np.float32(wd)
-    mom32 = np.float32(momentum)
-    neg_lr = np.float32(-lr)
-    for start in range(0, n, bs):
-        b = min(bs, n - start)
-        inv_b = one / np.float32(b)
-        for q in range(n_par):
-            grad[q] = zero
-        batch_loss = zero
-        batch_metric = zero
-        for r in range(b):
-            i = perm[start + r]
-            for c in range(sizes[0]):
-                A[r, c] = X[i, c]
-            for layer in range(L):
-                din = sizes[layer]
-                dout = sizes[layer + 1]
-                ai = aoff[layer]
-                ao = aoff[layer + 1]
-                wo = woff[layer]
-                bo = boff[layer]
-                for j in range(dout):
-                    row = wo + j * din
-                    s = zero
-                    for c in range(din):
-                        s += theta[row + c] * A[r, ai + c]
-                    zj = s + theta[bo + j]
-                    Z[r, ao + j] = zj
-                    A[r, ao + j] = _act(zj, act, alpha) if layer < L - 1 else zj
-            w = W[i]
-            g = inv_b * w
-            per = _head_loss(
-                A[r, out0 : out0 + k], Yf[i], Yi[i], head, loss, g, D[r, out0 : out0 + k], P
-            )
-            batch_loss += per * w
-            if metric == 1:  # accuracy of the raw outputs
-                if head == 2:
-                    best = 0
-                    for j in range(1, k):
-                        if A[r, out0 + j] > A[r, out0 + best]:
-                            best = j
-                    hit = one if best == Yi[i] else zero
-                else:
-                    hit = one if (one if A[r, out0] > zero else zero) == Yf[i, 0] else zero
-                batch_metric += hit * w
-            elif metric == 2:  # mean absolute error of the head's output
-                e = zero
-                for j in range(k):
-                    e += abs(P[j] - Yf[i, j])
-                batch_metric += e / np.float32(k) * w
-            # backward through the layers
-            for layer in range(L - 1, -1, -1):
-                din = sizes[layer]
-                dout = sizes[layer + 1]
-                ai = aoff[layer]
-                ao = aoff[layer + 1]
-                wo = woff[layer]
-                bo = boff[layer]
-                for j in range(dout):
-                    dj = D[r, ao + j]
-                    grad[bo + j] += dj
-                    row = wo + j * din
-                    for c in range(din):
-                        grad[row + c] += dj * A[r, ai + c]
-                if layer > 0:
-                    for c in range(din):
-                        D[r, ai + c] = zero
-                    for j in range(dout):
-                        dj = D[r, ao + j]
-                        row = wo + j * din
-                        for c in range(din):
-                            D[r, ai + c] += theta[row + c] * dj
-                    for c in range(din):
-                        D[r, ai + c] = _act_grad(
-                            D[r, ai + c], Z[r, ai + c], A[r, ai + c], act, alpha
-                        )
-        loss_sum += batch_loss
-        metric_sum += batch_metric
-        # l1 on weight matrices: d/dW l1 * |W| = l1 * sign(W)
-        if l1 > zero:
-            for q in range(n_par):
-                if is_w[q]:
-                    t = theta[q]
-                    grad[q] += l1 * (one if t > zero else (-one if t < zero else zero))
-        step += 1
-        if opt == 1 or opt == 2:  # adam, adamw; scalars in double as torch computes them
-            bc1 = 1.0 - 0.9**step
-            bc2_sqrt = np.float32((1.0 - 0.999**step) ** 0.5)
-            neg_step = np.float32(-(lr / bc1))
-            w1 = np.float32(1.0 - 0.9)
-            b2 = np.float32(0.999)
-            w2 = np.float32(1.0 - 0.999)
-            eps = np.float32(1e-8)
-            shrink = np.float32(1.0 - lr * wd)
-            for q in range(n_par):
-                gq = grad[q]
-                if is_w[q] and wd != 0.0:
-                    if opt == 2:
-                        theta[q] = theta[q] * shrink
+    for epoch in range(perms.shape[0]):
+        loss_sum = zero
+        metric_sum = zero
+        for start in range(0, n, bs):
+            b = min(bs, n - start)
+            inv_b = one / np.float32(b)
+            grad[:] = zero
+            batch_loss = zero
+            batch_metric = zero
+            for r in range(b):
+                i = perms[epoch, start + r]
+                a = A[r]
+                z = Z[r]
+                d = D[r]
+                for c in range(d0):
+                    a[c] = X[i, c]
+                _forward(theta, a, z, sizes, aoff, woff, boff, act, alpha)
+                w = W[i]
+                out = a[out0 : out0 + k]
+                per = _head_loss(out, Yf[i], Yi[i], head, loss, inv_b * w, d[out0 : out0 + k], P)
+                batch_loss += per * w
+                if metric == 1:  # accuracy of the raw outputs
+                    if head == 2:
+                        best = 0
+                        for j in range(1, k):
+                            if out[j] > out[best]:
+                                best = j
+                        hit = one if best == Yi[i] else zero
                     else:
-                        gq = gq + wd32 * theta[q]
-                s1[q] = s1[q] + w1 * (gq - s1[q])
-                s2[q] = s2[q] * b2 + w2 * gq * gq
-                denom = np.sqrt(s2[q]) / bc2_sqrt + eps
-                theta[q] = theta[q] + neg_step * (s1[q] / denom)
-        elif opt == 3:  # rmsprop
-            a2 = np.float32(0.99)
-            w2 = np.float32(1.0 - 0.99)
-            eps = np.float32(1e-8)
-            for q in range(n_par):
-                gq = grad[q]
-                if is_w[q] and wd != 0.0:
-                    gq = gq + wd32 * theta[q]
-                s2[q] = s2[q] * a2 + w2 * gq * gq
-                avg = np.sqrt(s2[q]) + eps
-                if momentum > 0.0:
-                    s1[q] = s1[q] * mom32 + gq / avg
-                    theta[q] = theta[q] + neg_lr * s1[q]
-                else:
-                    theta[q] = theta[q] + neg_lr * (gq / avg)
-        else:  # sgd
-            for q in range(n_par):
-                gq = grad[q]
-                if is_w[q] and wd != 0.0:
-                    gq = gq + wd32 * theta[q]
-                if momentum != 0.0:
-                    if step == 1:
-                        s1[q] = gq
-                    else:
-                        s1[q] = s1[q] * mom32 + gq
-                    gq = s1[q]
-                theta[q] = theta[q] + neg_lr * gq
-    return loss_sum, metric_sum, step
+                        hit = one if (one if out[0] > zero else zero) == Yf[i, 0] else zero
+                    batch_metric += hit * w
+                elif metric == 2:  # mean absolute error of the head's output
+                    e = zero
+                    for j in range(k):
+                        e += abs(P[j] - Yf[i, j])
+                    batch_metric += e / np.float32(k) * w
+                _backward(theta, grad, a, z, d, sizes, aoff, woff, boff, act, alpha)
+            loss_sum += batch_loss
+            metric_sum += batch_metric
+            step += 1
+            _step(theta, grad, s1, s2, woff, boff, opt, lr, momentum, wd, l1, step)
+        losses[epoch] = loss_sum
+        metrics[epoch] = metric_sum
+    return step
 
 
 # --------------------------------------------------------------------------- driver
@@ -482,9 +542,6 @@ class _Net:
         self.theta = np.concatenate(
             [p.detach().to("cpu", torch.float32).numpy().ravel() for p in self.params]
         ).astype(np.float32)
-        self.is_w = np.zeros(len(self.theta), dtype=np.bool_)
-        for start, lin in zip(self.woff, linears, strict=True):
-            self.is_w[start : start + lin.weight.numel()] = True
         self.act = _ACT_CODE[activation]
         self.alpha = np.float32(alpha)
 
@@ -623,37 +680,44 @@ def fit(
     )
     for cb in callbacks:
         cb.on_train_begin(state)
+    # one compiled call for all epochs, unless something must look at every epoch
+    block = 1 if (val is not None or config.verbose > 0) else config.epochs
+    losses = np.zeros(block, dtype=np.float32)
+    metrics = np.zeros(block, dtype=np.float32)
     step = 0
     while state.epoch < config.epochs and not state.stop:
-        if config.shuffle:
-            generator = torch.Generator().manual_seed(epoch_seed(config.seed, state.epoch))
-            perm = torch.randperm(n, generator=generator).numpy()
-        else:
-            perm = np.arange(n, dtype=np.int64)
-        loss_sum, metric_sum, step = _epoch(
-            net.theta, grad, s1, s2, net.is_w, net.sizes, net.aoff, net.woff, net.boff,
-            net.act, net.alpha, codes[0], codes[1], codes[2],
-            Xn, Yf, Yi, Wn, perm, bs, codes[3],
+        count = min(block, config.epochs - state.epoch)
+        perms = np.empty((count, n), dtype=np.int64)
+        for e in range(count):
+            if config.shuffle:
+                seed = epoch_seed(config.seed, state.epoch + e)
+                perms[e] = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+            else:
+                perms[e] = np.arange(n)
+        step = _train(
+            net.theta, grad, s1, s2, net.sizes, net.aoff, net.woff, net.boff, net.act,
+            net.alpha, codes[0], codes[1], codes[2], Xn, Yf, Yi, Wn, perms, bs, codes[3],
             float(config.lr), float(config.momentum), float(config.weight_decay),
-            np.float32(config.l1), step, A, Z, D, P,
+            np.float32(config.l1), step, A, Z, D, P, losses, metrics,
         )  # fmt: skip
-        logs = {"loss": float(loss_sum) / n}
-        if metric_name is not None:
-            logs[metric_name] = float(metric_sum) / n
-        if val is not None:
-            net.write_back()
-            logs.update(_evaluate(module, loss_fn, val, metric))
-        logs["lr"] = float(config.lr)
-        state.epoch += 1
-        state.logs = logs
-        if not math.isfinite(logs["loss"]):
-            msg = (
-                f"training diverged: the loss is {logs['loss']} at epoch {state.epoch}; "
-                "lower lr or standardise the inputs"
-            )
-            raise ModelError(msg)
-        for cb in callbacks:
-            cb.on_epoch_end(state)
+        for e in range(count):
+            logs = {"loss": float(losses[e]) / n}
+            if metric_name is not None:
+                logs[metric_name] = float(metrics[e]) / n
+            if val is not None:
+                net.write_back()
+                logs.update(_evaluate(module, loss_fn, val, metric))
+            logs["lr"] = float(config.lr)
+            state.epoch += 1
+            state.logs = logs
+            if not math.isfinite(logs["loss"]):
+                msg = (
+                    f"training diverged: the loss is {logs['loss']} at epoch {state.epoch}; "
+                    "lower lr or standardise the inputs"
+                )
+                raise ModelError(msg)
+            for cb in callbacks:
+                cb.on_epoch_end(state)
     for cb in callbacks:
         cb.on_train_end(state)
     net.write_back()
