@@ -40,10 +40,12 @@ def test_partial_fit_equals_manual_chunk_loop(rng: np.random.Generator) -> None:
     module = ref._init_module(3, 1)  # noqa: SLF001 - the documented initialisation
     config = TrainConfig(epochs=1, batch_size=32, lr=1e-2, seed=3)
     opt = make_optimizer(module, config)
+
     def loss_fn(z: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return torch.nn.functional.binary_cross_entropy_with_logits(
-            z, t, reduction="none"
-        ).squeeze(1)  # noqa: E731
+        return torch.nn.functional.binary_cross_entropy_with_logits(z, t, reduction="none").squeeze(
+            1
+        )  # noqa: E731
+
     for i, (a, b) in enumerate(((0, 300), (300, 600))):
         train_chunk(
             module,
@@ -74,3 +76,14 @@ def test_partial_fit_needs_classes_first(rng: np.random.Generator) -> None:
     X, y = _data(rng, 50)
     with pytest.raises(DataError, match="needs classes="):
         MLPClassifier(verbose=0).partial_fit(X, y)
+
+
+def test_partial_fit_continues_after_fit_and_fit_restarts(rng: np.random.Generator) -> None:
+    X, y = _data(rng, 400)
+    clf = MLPClassifier((8,), epochs=2, batch_size=64, random_state=0, verbose=0).fit(X, y)
+    before = [p.detach().clone() for p in clf.module_.parameters()]
+    clf.partial_fit(X, y)  # no classes needed: the fitted model knows them
+    assert clf.n_chunks_ == 1
+    assert any(not torch.equal(a, b) for a, b in zip(before, clf.module_.parameters(), strict=True))
+    clf.fit(X, y)
+    assert not hasattr(clf, "optimizer_")

@@ -251,6 +251,8 @@ class _TorchEstimator(NeymanEstimator):
         validation_data: tuple[Any, ...] | None = None,
     ) -> Any:
         self._check_params()
+        for stale in ("optimizer_", "n_chunks_", "_stream_config"):  # fit starts afresh
+            self.__dict__.pop(stale, None)
         Xc, yc = self._check_X(
             X,
             reset=True,
@@ -376,7 +378,7 @@ class _TorchEstimator(NeymanEstimator):
         """
         from neyman.train import make_optimizer, train_chunk
 
-        first = not hasattr(self, "optimizer_")
+        first = not hasattr(self, "module_")  # fresh, or continue after fit/partial_fit
         if first:
             self._check_params()
         Xc, yc = self._check_X(
@@ -408,6 +410,10 @@ class _TorchEstimator(NeymanEstimator):
             device = resolve_device(self.device)
             self.module_ = self._init_module(seed, n_out).to(device)
             self.output_, self.loss_, self.n_outputs_ = output, loss, n_out
+            self.n_parameters_ = int(sum(p.numel() for p in self.module_.parameters()))
+            self.device_ = str(device)
+        if not hasattr(self, "optimizer_"):
+            device = next(self.module_.parameters()).device
             self._stream_config = TrainConfig(
                 epochs=1,
                 batch_size=self.batch_size,
@@ -416,13 +422,11 @@ class _TorchEstimator(NeymanEstimator):
                 momentum=float(self.momentum),
                 weight_decay=float(self.weight_decay),
                 l1=float(self.l1),
-                seed=seed,
+                seed=random_seed(self.random_state),
                 device=str(device),
             )
             self.optimizer_ = make_optimizer(self.module_, self._stream_config)
             self.history_ = {"loss": []}
-            self.n_parameters_ = int(sum(p.numel() for p in self.module_.parameters()))
-            self.device_ = str(device)
             self.backend_ = "torch"
             self.n_chunks_ = 0
         targets, _ = self._encode_targets(yc, fitting=False)
