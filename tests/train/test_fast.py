@@ -180,3 +180,18 @@ def test_divergence_is_a_model_error() -> None:
             net, _Loss("linear", "mse", 1), X, y, output="linear", loss="mse",
             config=TrainConfig(optimizer="sgd", lr=10.0, momentum=0.0, batch_size=1, epochs=3),
         )  # fmt: skip
+
+
+def test_progress_bar_names_the_fast_backend(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats the console as a terminal
+    X, y = _charges()
+    net = build_mlp(2, (4,), 1)
+    history = fit(
+        net, _Loss("sigmoid", "bce", 1), X, y.astype(np.float32).reshape(-1, 1),
+        config=TrainConfig(optimizer="sgd", epochs=2, verbose=2), output="sigmoid", loss="bce",
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert "training (fast backend)" in err and "2/2" in err
+    assert len(history["loss"]) == 2
