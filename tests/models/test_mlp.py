@@ -330,5 +330,9 @@ def test_export_onnx_without_onnx_names_the_extra(
 
 def test_batch_size_one_per_event_sgd(rng: np.random.Generator) -> None:
     X, y = _blobs(rng, 10)
-    clf = MLPClassifier((4,), batch_size=1, optimizer="sgd", lr=0.05, epochs=3, **FAST).fit(X, y)
+    clf = MLPClassifier(
+        (4,), batch_size=1, optimizer="sgd", lr=0.05, epochs=3, backend="torch", **FAST
+    ).fit(X, y)
     assert len(clf.history_["loss"]) == 3 and clf.backend_ == "torch"
+    fast = MLPClassifier((4,), batch_size=1, optimizer="sgd", lr=0.05, epochs=3, **FAST).fit(X, y)
+    assert fast.backend_ == "fast"  # small per-event SGD picks the compiled loop by default

@@ -142,7 +142,8 @@ class CNNClassifier(ClassifierMixin, _TorchEstimator):  # type: ignore[misc]
 l1, dropout, early_stopping, patience, validation_fraction, lr_schedule, lr_factor, \
 lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
         As for :class:`~neyman.models.MLPClassifier` (``dropout`` applies after dense
-        layers).
+        layers). Convolutions always train on the torch path: ``backend="auto"`` means
+        torch here and ``backend="fast"`` raises a ConfigError naming the Conv2d layer.
 
     Attributes
     ----------
