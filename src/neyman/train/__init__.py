@@ -25,6 +25,7 @@ from neyman.train.loop import (
     resolve_device,
     train_chunk,
 )
+from neyman.train.threads import torch_threads
 
 __all__ = [
     "OPTIMIZERS",
@@ -41,5 +42,6 @@ __all__ = [
     "make_scheduler",
     "predict",
     "resolve_device",
+    "torch_threads",
     "train_chunk",
 ]
