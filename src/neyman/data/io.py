@@ -436,7 +436,7 @@ def iter_table(
         batches: list[Any] = []
         rows = 0
         for batch in pf.iter_batches(
-            batch_size=min(chunk_rows, 16_384),
+            batch_size=min(chunk_rows, 4096),
             columns=list(dict.fromkeys(wanted)),
             use_threads=False,
         ):
