@@ -443,12 +443,17 @@ def iter_table(
             batches.append(batch)
             rows += batch.num_rows
             while rows >= chunk_rows:
+                # drop every reference to arrow memory before handing the chunk out
                 table = pa.Table.from_batches(batches)
-                yield _apply(
-                    table.slice(0, chunk_rows).to_pandas(split_blocks=True), columns, where
-                )
-                batches = table.slice(chunk_rows).to_batches()
+                head, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
+                del table
+                df = head.to_pandas(split_blocks=True)
+                del head
+                batches = rest.to_batches()
+                del rest
                 rows -= chunk_rows
+                yield _apply(df, columns, where)
+                del df
         if rows:
             yield _apply(
                 pa.Table.from_batches(batches).to_pandas(split_blocks=True), columns, where
