@@ -48,7 +48,7 @@ from neyman.evaluate import confusion_matrix
 from neyman.labs._base import LabResult, lab_console, save_figure
 from neyman.models import MLPClassifier
 from neyman.plot import plot_confusion_matrix, plot_decision_boundary, plot_surface
-from neyman.train import epoch_seed
+from neyman.train import epoch_seed, torch_threads
 
 __all__ = ["NAME", "SUMMARY", "f", "run", "template_loop", "template_network"]
 
@@ -193,12 +193,8 @@ def run(
     con = lab_console(console)
     result = LabResult(NAME)
     # a network this small is dominated by per-call overhead: one thread is fastest
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):  # small networks train fastest on one thread
         _run(con, result, out, epochs, seed)
-    finally:
-        torch.set_num_threads(threads)
     return result
 
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from rich.console import Console
 from rich.table import Table
 from sklearn.exceptions import ConvergenceWarning
@@ -53,6 +52,7 @@ from neyman.models import (
     RectangularCuts,
 )
 from neyman.plot import plot_rejection, plot_roc, plot_scores
+from neyman.train import torch_threads
 
 __all__ = ["NAME", "SUMMARY", "make_methods", "run"]
 
@@ -174,12 +174,8 @@ def run(
     ds = _load(options)
     # small networks train several times faster on one CPU thread than on many threads that
     # compete for a few cores; the previous setting is restored at the end
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):  # small networks train fastest on one thread
         return _run(ds, quick=quick, out=out, console=console)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(ds: Dataset, *, quick: bool, out: Path | None, console: Console | None) -> LabResult:

@@ -20,7 +20,6 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
@@ -32,6 +31,7 @@ from neyman.errors import ConfigError, DataError, did_you_mean
 from neyman.labs._base import LabResult, lab_console, save_figure
 from neyman.models import MLPClassifier
 from neyman.plot import plot_decision_boundary
+from neyman.train import torch_threads
 
 __all__ = ["NAME", "SUMMARY", "lift", "load_sheet_data", "run"]
 
@@ -190,12 +190,8 @@ def run(
 
     # 3. a network with one hidden layer does the lift itself
     # a network this small trains fastest on one thread (no hand-over between threads)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):  # small networks train fastest on one thread
         mlp = _mlp(quick, seed).fit(X_tr, y_tr)
-    finally:
-        torch.set_num_threads(threads)
     acc_mlp = float(np.mean(mlp.predict(X_te) == y_te))
     answers["accuracy_mlp"] = acc_mlp
     fig = plot_decision_boundary(

@@ -23,14 +23,11 @@ Data: ``--data dielectron.csv`` (CMS open data, or the 1,412-event sample
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from rich.console import Console
 from rich.table import Table
 from sklearn.compose import TransformedTargetRegressor
@@ -44,6 +41,7 @@ from neyman.errors import ConfigError, did_you_mean
 from neyman.labs import LabResult, lab_console, save_figure
 from neyman.models import MLPRegressor
 from neyman.plot import plot_predicted_vs_true
+from neyman.train import torch_threads
 
 __all__ = ["NAME", "SUMMARY", "grid", "make_model", "run"]
 
@@ -89,18 +87,6 @@ def grid(quick: bool) -> dict[str, list[Any]]:
         f"{PREFIX}lr": [1e-3, 1e-2],
         f"{PREFIX}weight_decay": [0.0, 1e-3],
     }
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    # Networks this small gain nothing from several threads; on a busy machine torch's
-    # thread pool makes each step many times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -206,7 +192,7 @@ def run(
     rmse_linear = _rmse(y_te, linear.predict(X_te))
     answers["rmse_mean"], answers["rmse_linear"] = rmse_mean, rmse_linear
 
-    with _one_thread():
+    with torch_threads(1):  # small networks train fastest on one thread
         # 2. By hand: start from a reasonable network, then change one thing at a time and
         # keep what helps on the validation events.
         con.rule("1. By hand (validation RMSE)")

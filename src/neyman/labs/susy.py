@@ -23,13 +23,10 @@ Pythia 8 (``neyman.generate.generate_susy``, needs ``pip install 'neyman[generat
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from rich.console import Console
 from rich.table import Table
 
@@ -40,6 +37,7 @@ from neyman.evaluate import auc, roc_curve
 from neyman.labs import LabResult, lab_console, save_figure
 from neyman.models import MLPClassifier
 from neyman.plot import plot_roc
+from neyman.train import torch_threads
 
 __all__ = ["NAME", "SUMMARY", "SUSY_URL", "build_network", "run"]
 
@@ -78,18 +76,6 @@ def build_network(
         random_state=random_state,
         verbose=0,
     )
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    # Networks this small gain nothing from several threads; on a busy machine torch's
-    # thread pool makes each step many times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +181,7 @@ def run(
     accs: dict[str, float] = {}
     n_params: dict[str, int] = {}
     rocs = {}
-    with _one_thread():
+    with torch_threads(1):  # small networks train fastest on one thread
         for key, names in groups.items():
             # "low" and "high" are the Dataset's feature groups; "all" keeps every column
             tr = train if key == "all" else train.select(key)

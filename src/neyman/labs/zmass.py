@@ -24,14 +24,11 @@ formula of the generated electrons. ``--rows N`` keeps the first N events (or ge
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from rich.console import Console
 from rich.table import Table
 from sklearn.linear_model import LinearRegression
@@ -44,6 +41,7 @@ from neyman.evaluate import resolution
 from neyman.labs import LabResult, lab_console, save_figure
 from neyman.models import MLPRegressor
 from neyman.plot import plot_predicted_vs_true
+from neyman.train import torch_threads
 
 __all__ = ["NAME", "SUMMARY", "build_network", "engineered_features", "run", "z_mass"]
 
@@ -139,18 +137,6 @@ def engineered_features(ds: Dataset) -> Dataset:
         target_name="M",
         name=f"{ds.name} (engineered)",
     )
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    # A network of ten thousand weights gains nothing from several threads; on a busy
-    # machine, torch's thread pool even makes each step many times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -278,7 +264,7 @@ def run(
     con.rule("(b) a 6-100-100-1 network")
     models: dict[str, dict[str, float]] = {}
     preds: dict[str, np.ndarray] = {}
-    with _one_thread():
+    with torch_threads(1):  # small networks train fastest on one thread
         # (c) Raw inputs: pT in GeV (tens), angles in radians (ones), target ~ 90 GeV.
         net = build_network(6, epochs=epochs, random_state=seed).fit(train.X, y_train)
         con.print(net.summary(show=False), markup=False, highlight=False)
