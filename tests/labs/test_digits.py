@@ -38,14 +38,22 @@ def test_training_answers(trained: tuple[Any, Path]) -> None:
     assert len(h["loss"]) == len(h["val_accuracy"]) == a["epochs"]
     # early stopping with patience 2: training ended 2 epochs after the best one (or at the cap)
     assert a["epochs"] - a["best_epoch"] == 2 or a["epochs"] == 30
-    assert max(h["val_accuracy"]) == pytest.approx(h["val_accuracy"][a["best_epoch"] - 1])
-    # acceptance of issue 9 asks > 0.95; this tiny network with patience 2 reaches ~0.93
-    assert a["test_accuracy"] > 0.90
+    # the checkpoint keeps the epoch of lowest validation loss
+    assert min(h["val_loss"]) == pytest.approx(h["val_loss"][a["best_epoch"] - 1], abs=0.0)
+    # acceptance of issue 9: above 95 % on the 8x8 test images (0.961-0.983 over 6 seeds of
+    # split and initialisation with the lab's settings; this run's seed gives 0.961)
+    assert a["test_accuracy"] > 0.95
+    # standardised with the training pixels (the [0, 1] pixels average about 0.30)
+    assert a["scaling"]["mean"] == pytest.approx(0.30, abs=0.02)
+    assert a["scaling"]["std"] == pytest.approx(0.38, abs=0.03)
     cm = np.asarray(a["confusion"])
     assert cm.sum() == a["n_test"]
     assert np.trace(cm) / cm.sum() == pytest.approx(a["test_accuracy"], abs=1e-12)
     assert {p.name for p in result.figures} == {"training.png", "confusion.png"}
     assert (out / "digits_model" / "model.json").is_file()
+    assert digits.read_scaling(out / "digits_model") == pytest.approx(
+        (a["scaling"]["mean"], a["scaling"]["std"]), rel=1e-12
+    )
 
 
 def test_image_round_trip(trained: tuple[Any, Path], tmp_path: Path) -> None:
@@ -54,7 +62,8 @@ def test_image_round_trip(trained: tuple[Any, Path], tmp_path: Path) -> None:
     model = load(out / "digits_model")
     ds = load_digits()
     X, y = ds.X, np.asarray(ds.y)
-    pred = model.predict(X[-50:])
+    mean, std = digits.read_scaling(out / "digits_model")
+    pred = model.predict((X[-50:] - mean) / std)
     i = len(X) - 50 + int(np.flatnonzero(pred == y[-50:])[0])  # a correctly classified one
     pixels = X[i, 0] * 16.0  # 0..16
     paper = np.round(255.0 - pixels * 255.0 / 16.0).astype(np.uint8)
@@ -82,3 +91,16 @@ def test_bad_image_and_option(trained: tuple[Any, Path], tmp_path: Path) -> None
         digits.run(image=str(bad), out=trained[1])
     with pytest.raises(ConfigError, match="did you mean 'image'"):
         digits.run(imag="x.png")
+
+
+def test_image_needs_scaling(trained: tuple[Any, Path], tmp_path: Path) -> None:
+    """A model folder without the saved standardisation is refused, not silently misread."""
+    import shutil
+
+    copy = tmp_path / "digits_model"
+    shutil.copytree(trained[1] / "digits_model", copy)
+    (copy / "scaling.json").unlink()
+    png = tmp_path / "d.png"
+    Image.new("L", (8, 8)).save(png)
+    with pytest.raises(DataError, match=r"no scaling\.json"):
+        digits.run(image=str(png), out=tmp_path)
