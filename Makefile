@@ -24,8 +24,8 @@ demo: $(STAMP)
 	$(BIN)/neyman demo
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools docs/scripts
+	$(BIN)/ruff format --check src tests benchmarks tools docs/scripts
 	$(BIN)/mypy --strict src/neyman
 
 test: lint
