@@ -96,29 +96,29 @@ class StudyResult:
             title=f"{self.name}\nranked by test AUC; R@ε = background rejection 1/εB at signal efficiency ε",
             title_justify="left",
         )
-        t.add_column("#", justify="right")
-        t.add_column("method")
-        t.add_column("AUC", justify="right")
+        t.add_column("method", no_wrap=True)
+        t.add_column("AUC", justify="right", no_wrap=True)
+        t.add_column("±", justify="right", no_wrap=True)
         for eff in self.efficiencies:
             t.add_column(f"R@{eff:g}", justify="right")
         if self.optimum_auc is not None:
             t.add_column("gap", justify="right")
         t.add_column("KS", justify="center")
-        t.add_column("fit s", justify="right")
-        for i, m in enumerate(self.ranked(), 1):
+        t.add_column("fit s", justify="right", no_wrap=True)
+        for m in self.ranked():
             err = (
                 ""
                 if m.auc_low is None or m.auc_high is None
-                else f"±{(m.auc_high - m.auc_low) / 2:.3f}"
+                else f"{(m.auc_high - m.auc_low) / 2:.3f}"
             )
-            row = [str(i), m.name, f"{m.auc:.4f}{err}"]
+            row = [m.name, f"{m.auc:.4f}", err]
             row += [f"{m.rejection[e]:.3g}" for e in self.efficiencies]
             if self.optimum_auc is not None:
                 row.append(f"{m.auc_gap:.4f}")
             row += ["flag" if m.overtrained else "ok", f"{m.fit_seconds:.1f}"]
             t.add_row(*row)
         if self.optimum_auc is not None and self.optimum_rejection is not None:
-            row = ["", "optimum", f"{self.optimum_auc:.4f}"]
+            row = ["optimum", f"{self.optimum_auc:.4f}", ""]
             row += [f"{self.optimum_rejection[e]:.3g}" for e in self.efficiencies]
             row += ["0", "", ""]
             t.add_row(*row, style="bold")
