@@ -36,6 +36,7 @@ def test_accuracy_table(lab_run: Any) -> None:
     assert np.all(acc <= 1.0)
     # accuracies are fractions of 120 test events
     np.testing.assert_allclose(acc * 120, np.round(acc * 120), atol=1e-9)
+    assert a["accuracy_stat_error"] == pytest.approx(np.sqrt(0.85 * 0.15 / 120), rel=1e-12)
 
 
 def test_figure_and_options(lab_run: Any) -> None:

@@ -85,7 +85,8 @@ def run(
     -------
     LabResult
         ``answers``: ``"accuracy"`` (3×3 nested list, rows = datasets, columns = classifiers,
-        in the order of ``"datasets"`` and ``"classifiers"``).
+        in the order of ``"datasets"`` and ``"classifiers"``) and ``"accuracy_stat_error"``
+        (binomial standard error of an accuracy of 0.85 on the 120 test events).
     """
     if options:
         key = sorted(options)[0]
@@ -118,9 +119,15 @@ def run(
     for dname, row in zip(DATASETS, accuracy, strict=True):
         table.add_row(dname, *(f"{a:.3f}" for a in row))
     con.print(table)
+    # binomial standard error of an accuracy near 0.85 measured on 120 test events
+    n_test = 120
+    stat_error = float(np.sqrt(0.85 * 0.15 / n_test))
+    result.answers["accuracy_stat_error"] = stat_error
     con.print(
         "The tree's boundaries are axis-parallel staircases, XGBoost's a finer staircase, the "
-        "MLP's smooth curves; on the linearly separable data all three do about equally well.",
+        f"MLP's smooth curves. With {n_test} test events each accuracy carries a statistical "
+        f"error of about ±{stat_error:.2f} (binomial), so differences of a few hundredths "
+        "between the classifiers are not significant.",
         markup=False,
     )
     return result
