@@ -35,7 +35,7 @@ LOW_LEVEL = [
     "lepton_phi",
     "missing_energy_magnitude",
     "missing_energy_phi",
-    *(f"jet{i}_{v}" for i in range(1, 5) for v in ("pt", "eta", "phi", "b-tag")),
+    *(f"jet{i}{v}" for i in range(1, 5) for v in ("pt", "eta", "phi", "b-tag")),
 ]
 HIGH_LEVEL = ["m_jj", "m_jjj", "m_lv", "m_jlv", "m_bb", "m_wbb", "m_wwbb"]
 FEATURE_SETS = {"low": "low-level", "high": "high-level", "all": "all"}

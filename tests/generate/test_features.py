@@ -4,7 +4,10 @@ against the ``vector`` package."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 import vector
 from scipy import optimize
@@ -38,13 +41,13 @@ def test_column_schemas_are_the_uci_and_cms_ones() -> None:
         "lepton_phi",
         "missing_energy_magnitude",
         "missing_energy_phi",
-        "jet1_pt",
-        "jet1_eta",
-        "jet1_phi",
-        "jet1_b-tag",
+        "jet1pt",
+        "jet1eta",
+        "jet1phi",
+        "jet1b-tag",
     )
     assert HIGGS_COLUMNS[-7:] == ("m_jj", "m_jjj", "m_lv", "m_jlv", "m_bb", "m_wbb", "m_wwbb")
-    assert HIGGS_COLUMNS[20] == "jet4_b-tag"
+    assert HIGGS_COLUMNS[20] == "jet4b-tag"
     assert len(SUSY_COLUMNS) == 18 and SUSY_COLUMNS[-1] == "cos(theta_r1)"
     assert ZEE_COLUMNS == (
         "Run", "Event", "E1", "px1", "py1", "pz1", "pt1", "eta1", "phi1", "Q1",
@@ -179,3 +182,16 @@ def test_super_razor_matches_a_step_by_step_vector_computation(rng: np.random.Ge
     np.testing.assert_allclose(cos1, np.abs(w1.to_Vector3D().unit().dot(b1.unit())), atol=1e-9)
     assert ((cos1 >= 0) & (cos1 <= 1 + 1e-12)).all()
     assert ((dphi >= 0) & (dphi <= np.pi)).all()
+
+
+def test_generated_higgs_file_reads_with_the_dataset_loader(tmp_path: Path) -> None:
+    """Generated files use the loader's column names, so neyman.datasets.higgs reads them."""
+    from neyman.data import write_table
+    from neyman.datasets import higgs
+    from neyman.datasets.real import HIGGS_FEATURES
+
+    assert list(HIGGS_COLUMNS) == list(HIGGS_FEATURES)
+    frame = pd.DataFrame(np.ones((4, 28)), columns=list(HIGGS_COLUMNS)).assign(label=[0, 1, 0, 1])
+    ds = higgs(write_table(frame, tmp_path / "gen.parquet"))
+    assert ds.n_events == 4
+    assert ds.feature_groups["high"] == list(HIGGS_FEATURES[21:])

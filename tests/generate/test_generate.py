@@ -55,10 +55,10 @@ def test_higgs_schema_and_bb_peak(higgs: pd.DataFrame) -> None:
     assert higgs["label"].value_counts().to_dict() == {1: 300, 0: 300}
     assert all(higgs[c].dtype == np.float32 for c in HIGGS_COLUMNS)
     assert np.isfinite(higgs[list(HIGGS_COLUMNS)].to_numpy()).all()
-    assert (np.diff(higgs[[f"jet{i}_pt" for i in range(1, 5)]].to_numpy(), axis=1) <= 0).all()
-    assert set(np.unique(higgs[[f"jet{i}_b-tag" for i in range(1, 5)]])) <= {0.0, 1.0}
+    assert (np.diff(higgs[[f"jet{i}pt" for i in range(1, 5)]].to_numpy(), axis=1) <= 0).all()
+    assert set(np.unique(higgs[[f"jet{i}b-tag" for i in range(1, 5)]])) <= {0.0, 1.0}
     signal = higgs[higgs["label"] == 1]
-    tags = signal[[f"jet{i}_b-tag" for i in range(1, 5)]].sum(axis=1)
+    tags = signal[[f"jet{i}b-tag" for i in range(1, 5)]].sum(axis=1)
     m_bb = signal["m_bb"][tags >= 2].to_numpy()
     assert len(m_bb) > 60
     # h -> b bbar at 125 GeV; parton-level jets lose ~5-10 % (out-of-cone radiation)
@@ -69,7 +69,7 @@ def test_higgs_schema_and_bb_peak(higgs: pd.DataFrame) -> None:
     assert 105.0 < np.median(window) < 130.0
     # ttbar has no such peak: fewer background events in the window
     background = higgs[higgs["label"] == 0]
-    btags = background[[f"jet{i}_b-tag" for i in range(1, 5)]].sum(axis=1)
+    btags = background[[f"jet{i}b-tag" for i in range(1, 5)]].sum(axis=1)
     bm = background["m_bb"][btags >= 2].to_numpy()
     assert np.mean((bm > 100) & (bm < 140)) < np.mean((m_bb > 100) & (m_bb < 140))
     # m_lv is the W mass by construction whenever the neutrino solution is real

@@ -34,6 +34,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from neyman.data.physics import delta_phi, invariant_mass
+from neyman.datasets.real import HIGGS_HIGH_LEVEL as _HIGGS_HIGH
+from neyman.datasets.real import HIGGS_LOW_LEVEL as _HIGGS_LOW
 from neyman.generate.detector import RecoEvents
 
 __all__ = [
@@ -61,15 +63,9 @@ F = NDArray[np.float64]
 W_MASS = 80.385
 TOP_MASS = 172.5
 
-HIGGS_LOW_LEVEL: tuple[str, ...] = (
-    "lepton_pT",
-    "lepton_eta",
-    "lepton_phi",
-    "missing_energy_magnitude",
-    "missing_energy_phi",
-    *(f"jet{i}_{v}" for i in range(1, 5) for v in ("pt", "eta", "phi", "b-tag")),
-)
-HIGGS_HIGH_LEVEL: tuple[str, ...] = ("m_jj", "m_jjj", "m_lv", "m_jlv", "m_bb", "m_wbb", "m_wwbb")
+# the column names are the dataset loader's, so generated files read like the UCI ones
+HIGGS_LOW_LEVEL: tuple[str, ...] = tuple(_HIGGS_LOW)
+HIGGS_HIGH_LEVEL: tuple[str, ...] = tuple(_HIGGS_HIGH)
 #: The 28 UCI HIGGS feature columns, in the order of the UCI file.
 HIGGS_COLUMNS: tuple[str, ...] = HIGGS_LOW_LEVEL + HIGGS_HIGH_LEVEL
 
@@ -388,10 +384,10 @@ def higgs_features(reco: RecoEvents) -> tuple[NDArray[np.bool_], pd.DataFrame]:
         "missing_energy_phi": np.arctan2(met_y, met_x),
     }
     for i in range(4):
-        cols[f"jet{i + 1}_pt"] = jet["pt"][:, i]
-        cols[f"jet{i + 1}_eta"] = jet["eta"][:, i]
-        cols[f"jet{i + 1}_phi"] = jet["phi"][:, i]
-        cols[f"jet{i + 1}_b-tag"] = jet["btag"][:, i]
+        cols[f"jet{i + 1}pt"] = jet["pt"][:, i]
+        cols[f"jet{i + 1}eta"] = jet["eta"][:, i]
+        cols[f"jet{i + 1}phi"] = jet["phi"][:, i]
+        cols[f"jet{i + 1}b-tag"] = jet["btag"][:, i]
     cols["m_jj"] = mass(w1, w2)
     cols["m_jjj"] = np.where(first_is_had, m_jjb1, m_jjb2)
     cols["m_lv"] = mass(lep4, nu4)
