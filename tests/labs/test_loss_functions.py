@@ -30,7 +30,7 @@ def test_registered() -> None:
 def test_fourth_power_minimiser_against_direct_minimisation() -> None:
     # oracle: minimise E[(Y - f)^4] for Y ~ Gamma(2, 1) by quadrature + scalar minimisation
     def risk(f: float) -> float:
-        return integrate.quad(lambda y: (y - f) ** 4 * stats.gamma.pdf(y, 2.0), 0, np.inf)[0]
+        return float(integrate.quad(lambda y: (y - f) ** 4 * stats.gamma.pdf(y, 2.0), 0, np.inf)[0])
 
     best = optimize.minimize_scalar(
         risk, bounds=(0.0, 6.0), method="bounded", options={"xatol": 1e-8}

@@ -220,8 +220,10 @@ def run(
         grid = np.linspace(-0.2, 1.2, 200)
         for ax, (gate, p) in zip(axes, perceptrons.items(), strict=True):
             ax.scatter(*INPUTS.T, c=GATES[gate], cmap="coolwarm", s=80, edgecolors="k")
-            if abs(p.w_[1]) > 1e-12:
+            if abs(p.w_[1]) > 1e-12:  # the line w·x + b = 0
                 ax.plot(grid, -(p.w_[0] * grid + p.b_) / p.w_[1], "k-")
+            elif abs(p.w_[0]) > 1e-12:  # vertical line x1 = -b / w1
+                ax.axvline(-p.b_ / p.w_[0], color="k")
             ax.set_xlim(-0.2, 1.2)
             ax.set_ylim(-0.2, 1.2)
             ax.set_title(f"{gate}: accuracy {answers['perceptron_accuracy'][gate]:.2f}")
