@@ -146,22 +146,40 @@ def _csv_options(path: Path, names: Sequence[str] | None, header: bool | None) -
 
 
 def _read_csv(
-    path: Path, names: Sequence[str] | None, header: bool | None, block_size: int | None = None
-) -> Any:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    read = _csv_options(path, names, header)
-    if block_size:
-        read.block_size = block_size
+    path: Path,
+    names: Sequence[str] | None,
+    header: bool | None,
+    columns: Sequence[str] | None,
+    where: str | None,
+) -> pd.DataFrame:
+    """Read a whole CSV with pandas' C parser, which beats pyarrow's on two cores here."""
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
     try:
-        table = pacsv.read_csv(path, read_options=read)
-    except pa.ArrowInvalid as exc:
-        msg = f"{path} is not a readable CSV table: {str(exc).splitlines()[0]}"
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            first = fh.readline().rstrip("\r\n").split(",")
+    except (OSError, EOFError) as exc:
+        msg = f"{path} cannot be read as CSV ({exc}); is the file complete?"
         raise DataError(msg) from None
-    if names is None and read.autogenerate_column_names:
-        table = table.rename_columns([f"col{i}" for i in range(table.num_columns)])
-    return table
+    has_header = (_csv_has_header(path) if names is None else False) if header is None else header
+    if names is not None:
+        available = [str(n) for n in names]
+    elif has_header:
+        available = [f.strip().strip('"') for f in first]
+    else:
+        available = [f"col{i}" for i in range(len(first))]
+    wanted = list(dict.fromkeys(_pick_columns(available, columns, where, path)))
+    try:
+        df = pd.read_csv(
+            path,
+            header=0 if has_header else None,
+            names=available if (names is not None or not has_header) else None,
+            usecols=wanted if len(wanted) < len(available) else None,
+        )
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"{path} is not a readable CSV table: {text}"
+        raise DataError(msg) from None
+    return df
 
 
 # --------------------------------------------------------------------------- ROOT
@@ -372,10 +390,7 @@ def read_table(
     fmt = file_format(p)
     _check_file(p)
     if fmt == "csv":
-        table = _read_csv(p, names, header)
-        wanted = _pick_columns(table.column_names, columns, where, p)
-        df = table.select(list(dict.fromkeys(wanted))).to_pandas()
-        return _apply(df, columns, where)
+        return _apply(_read_csv(p, names, header, columns, where), columns, where)
     if fmt == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
