@@ -61,6 +61,10 @@ _COMMON: dict[str, list[Constraint | None]] = {
 }
 
 
+#: XGBoost stores features as float32, so float32 input is passed on without a float64 copy
+_XGB_DTYPES = [np.float32, np.float64]
+
+
 class _BDTBase(NeymanEstimator):
     _is_classifier: ClassVar[bool] = True
 
@@ -134,7 +138,12 @@ class _BDTBase(NeymanEstimator):
 
         self._check_params()
         Xc, yc = self._check_X(
-            X, reset=True, y=y, multi_output=False, y_numeric=not self._is_classifier
+            X,
+            reset=True,
+            y=y,
+            multi_output=False,
+            y_numeric=not self._is_classifier,
+            dtype=_XGB_DTYPES,
         )
         target = self._encode(yc, fitting=True)
         w = self._weights(sample_weight, Xc, "sample_weight")
@@ -145,7 +154,7 @@ class _BDTBase(NeymanEstimator):
             if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
                 msg = "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, w_val)"
                 raise DataError(msg)
-            Xv = self._check_X(validation_data[0], reset=False)
+            Xv = self._check_X(validation_data[0], reset=False, dtype=_XGB_DTYPES)
             yv = self._encode(np.asarray(validation_data[1]), fitting=False)
             if len(yv) != len(Xv):
                 msg = f"validation_data has {len(Xv)} events in X but {len(yv)} in y"
@@ -261,7 +270,7 @@ class _BDTBase(NeymanEstimator):
     def _margin(self, X: Any) -> NDArray[np.float64]:
         import xgboost as xgb
 
-        Xc = self._check_X(X, reset=False)
+        Xc = self._check_X(X, reset=False, dtype=_XGB_DTYPES)
         dm = xgb.DMatrix(Xc)
         out = self.booster_.predict(
             dm, output_margin=True, iteration_range=(0, self.best_iteration_ + 1)
