@@ -167,6 +167,10 @@ def _mae(output: str) -> Any:
 # --------------------------------------------------------------------------- base class
 
 
+#: float32 input goes to the network without a float64 round trip (a copy of the data)
+_TORCH_DTYPES = [np.float32, np.float64]
+
+
 class _TorchEstimator(NeymanEstimator):
     """Fit/predict/save/summary/ONNX for estimators backed by an ``nn.Sequential``."""
 
@@ -258,6 +262,7 @@ class _TorchEstimator(NeymanEstimator):
             reset=True,
             y=y,
             allow_nd=True,
+            dtype=_TORCH_DTYPES,
             multi_output=not self._is_classifier,
             y_numeric=not self._is_classifier,
         )
@@ -386,6 +391,7 @@ class _TorchEstimator(NeymanEstimator):
             reset=first,
             y=y,
             allow_nd=True,
+            dtype=_TORCH_DTYPES,
             multi_output=not self._is_classifier,
             y_numeric=not self._is_classifier,
         )
@@ -512,7 +518,9 @@ class _TorchEstimator(NeymanEstimator):
         if not isinstance(data, tuple | list) or len(data) not in (2, 3):
             msg = "validation_data must be a tuple (X_val, y_val) or (X_val, y_val, w_val)"
             raise DataError(msg)
-        Xv = self._prepare_X(self._check_X(data[0], reset=False, allow_nd=True), reset=False)
+        Xv = self._prepare_X(
+            self._check_X(data[0], reset=False, allow_nd=True, dtype=_TORCH_DTYPES), reset=False
+        )
         yv = np.asarray(data[1])
         if len(yv) != len(Xv):
             msg = f"validation_data has {len(Xv)} events in X but {len(yv)} in y"
@@ -525,7 +533,7 @@ class _TorchEstimator(NeymanEstimator):
 
     def _raw(self, X: Any) -> NDArray[np.float64]:
         """Raw network outputs (logits for classifiers), float64, shape ``(n, k)``."""
-        Xc = self._check_X(X, reset=False, allow_nd=True)
+        Xc = self._check_X(X, reset=False, allow_nd=True, dtype=_TORCH_DTYPES)
         Xn = self._prepare_X(Xc, reset=False)
         out = train_predict(self.module_, Xn)
         return out.to("cpu").numpy().astype(np.float64)
