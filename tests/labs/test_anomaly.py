@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 from rich.console import Console
-from tests.conftest import SHARED_DATA
 
 from neyman.errors import ConfigError, DataError
 from neyman.labs import anomaly, get_lab
 from neyman.models import MLPRegressor
+from tests.conftest import SHARED_DATA
 
 MAGIC = SHARED_DATA / "magic04.data"
 

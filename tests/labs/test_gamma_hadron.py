@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from rich.console import Console
 from sklearn.metrics import roc_auc_score
-from tests.conftest import SHARED_DATA
 
 from neyman.errors import ConfigError, DataError
 from neyman.labs import gamma_hadron, get_lab
+from tests.conftest import SHARED_DATA
 
 MAGIC = SHARED_DATA / "magic04.data"
 METHODS = ["Cuts", "Fisher", "kNN", "BDT", "MLP (neyman)", "MLP (sklearn)"]

@@ -12,11 +12,11 @@ import pytest
 from rich.console import Console
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
-from tests.conftest import SHARED_DATA
 
 from neyman.datasets import cms_dielectron
 from neyman.errors import ConfigError, DataError
 from neyman.labs import get_lab, regression_tuning
+from tests.conftest import SHARED_DATA
 
 CMS = SHARED_DATA / "cms_dielectron_2010_sample.csv"
 SEED = 20261125

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from rich.console import Console
-from tests.conftest import SHARED_DATA
 
 from neyman.errors import ConfigError, DataError
 from neyman.labs import get_lab, zmass
+from tests.conftest import SHARED_DATA
 
 CMS = SHARED_DATA / "cms_dielectron_2010_sample.csv"
 MODELS = ("raw", "units", "features")

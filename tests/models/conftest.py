@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
-import torch
-from threadpoolctl import threadpool_limits
 
+from tests._fixtures import one_torch_thread
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """Tiny problems run faster on one thread (no OpenMP/BLAS hand-offs on a shared machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(before)
+__all__ = ["one_torch_thread", "rng"]
 
 
 @pytest.fixture
