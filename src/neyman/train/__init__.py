@@ -17,6 +17,7 @@ from neyman.train.callbacks import (
 from neyman.train.loop import (
     OPTIMIZERS,
     TrainConfig,
+    epoch_permutation,
     epoch_seed,
     fit,
     make_optimizer,
@@ -36,6 +37,7 @@ __all__ = [
     "ProgressBar",
     "TrainConfig",
     "TrainState",
+    "epoch_permutation",
     "epoch_seed",
     "fit",
     "make_optimizer",

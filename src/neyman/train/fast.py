@@ -35,7 +35,6 @@ schedules, callbacks other than the progress bar, devices other than the CPU.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numba
@@ -50,7 +49,10 @@ from neyman.train.loop import (
     LossFn,
     TrainConfig,
     _as_tensor,
+    _check_loss,
     _evaluate,
+    _event_weights,
+    epoch_permutation,
     epoch_seed,
     make_optimizer,
 )
@@ -620,15 +622,7 @@ def fit(
     Xt = _as_tensor(X, cpu, torch.float32)
     yt = _as_tensor(y, cpu)
     n = int(Xt.shape[0])
-    if sample_weight is None:
-        wt = torch.ones(n, dtype=torch.float32)
-    else:
-        wt = _as_tensor(sample_weight, cpu, torch.float32)
-        mean = float(wt.mean())
-        if not mean > 0:
-            msg = "sample_weight must have a positive mean; check the event weights"
-            raise ModelError(msg)
-        wt = wt / mean
+    wt = _event_weights(sample_weight, n, cpu)
     Xn = np.ascontiguousarray(Xt.numpy().reshape(n, -1), dtype=np.float32)
     Wn = np.ascontiguousarray(wt.numpy(), dtype=np.float32)
     if output == "softmax":
@@ -690,8 +684,7 @@ def fit(
         perms = np.empty((count, n), dtype=np.int64)
         for e in range(count):
             if config.shuffle:
-                seed = epoch_seed(config.seed, state.epoch + e)
-                perms[e] = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+                perms[e] = epoch_permutation(n, epoch_seed(config.seed, state.epoch + e))
             else:
                 perms[e] = np.arange(n)
         step = _train(
@@ -710,12 +703,7 @@ def fit(
             logs["lr"] = float(config.lr)
             state.epoch += 1
             state.logs = logs
-            if not math.isfinite(logs["loss"]):
-                msg = (
-                    f"training diverged: the loss is {logs['loss']} at epoch {state.epoch}; "
-                    "lower lr or standardise the inputs"
-                )
-                raise ModelError(msg)
+            _check_loss(logs["loss"], state.epoch)
             for cb in callbacks:
                 cb.on_epoch_end(state)
     for cb in callbacks:

@@ -50,6 +50,7 @@ __all__ = [
     "OPTIMIZERS",
     "LossFn",
     "TrainConfig",
+    "epoch_permutation",
     "epoch_seed",
     "fit",
     "make_optimizer",
@@ -203,6 +204,35 @@ def _as_tensor(a: Any, device: torch.device, dtype: torch.dtype | None = None) -
     return torch.as_tensor(arr, dtype=dtype, device=device)
 
 
+def _event_weights(sample_weight: Any, n: int, device: torch.device) -> torch.Tensor:
+    """Event weights as float32 on ``device``, divided by their mean (ones when None)."""
+    if sample_weight is None:
+        return torch.ones(n, dtype=torch.float32, device=device)
+    wt = _as_tensor(sample_weight, device, torch.float32)
+    mean = float(wt.mean())
+    if not mean > 0:
+        msg = "sample_weight must have a positive mean; check the event weights"
+        raise ModelError(msg)
+    return wt / mean
+
+
+def epoch_permutation(n: int, seed: int) -> torch.Tensor:
+    """The order in which an epoch seeded with ``seed`` visits ``n`` events (CPU tensor).
+
+    The one definition shared by :func:`fit`, :func:`train_chunk` and the compiled fast
+    path, so that every path visits events in the same order.
+    """
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
+def _check_loss(loss: float, epoch: int | None = None) -> None:
+    """Raise ModelError when the training loss is NaN or infinite."""
+    if not math.isfinite(loss):
+        where = "" if epoch is None else f" at epoch {epoch}"
+        msg = f"training diverged: the loss is {loss}{where}; lower lr or standardise the inputs"
+        raise ModelError(msg)
+
+
 def fit(
     module: nn.Module,
     loss_fn: LossFn,
@@ -260,15 +290,7 @@ def fit(
     Xt = _as_tensor(X, device, torch.float32)
     yt = _as_tensor(y, device)
     n = int(Xt.shape[0])
-    if sample_weight is None:
-        wt = torch.ones(n, dtype=torch.float32, device=device)
-    else:
-        wt = _as_tensor(sample_weight, device, torch.float32)
-        mean = float(wt.mean())
-        if not mean > 0:
-            msg = "sample_weight must have a positive mean; check the event weights"
-            raise ModelError(msg)
-        wt = wt / mean
+    wt = _event_weights(sample_weight, n, device)
     val: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
     if validation is not None:
         Xv = _as_tensor(validation[0], device, torch.float32)
@@ -311,12 +333,7 @@ def fit(
             logs["lr"] = float(optimizer.param_groups[0]["lr"])
             state.epoch += 1
             state.logs = logs
-            if not math.isfinite(logs["loss"]):
-                msg = (
-                    f"training diverged: the loss is {logs['loss']} at epoch {state.epoch}; "
-                    "lower lr or standardise the inputs"
-                )
-                raise ModelError(msg)
+            _check_loss(logs["loss"], state.epoch)
             for cb in all_callbacks:
                 cb.on_epoch_end(state)
         for cb in all_callbacks:
@@ -348,24 +365,14 @@ def train_chunk(
     Xt = _as_tensor(X, device, torch.float32)
     yt = _as_tensor(y, device)
     n = int(Xt.shape[0])
-    if sample_weight is None:
-        wt = torch.ones(n, dtype=torch.float32, device=device)
-    else:
-        wt = _as_tensor(sample_weight, device, torch.float32)
-        mean = float(wt.mean())
-        if not mean > 0:
-            msg = "sample_weight must have a positive mean; check the event weights"
-            raise ModelError(msg)
-        wt = wt / mean
+    wt = _event_weights(sample_weight, n, device)
     penalised, _ = _param_groups(module)
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         logs = _run_epoch(module, loss_fn, optimizer, Xt, yt, wt, config, seed, penalised, metric)
     module.eval()
-    if not math.isfinite(logs["loss"]):
-        msg = f"training diverged: the loss is {logs['loss']}; lower lr or standardise the inputs"
-        raise ModelError(msg)
+    _check_loss(logs["loss"])
     return logs
 
 
@@ -383,8 +390,7 @@ def _run_epoch(
 ) -> dict[str, float]:
     n = int(X.shape[0])
     if config.shuffle:
-        generator = torch.Generator().manual_seed(seed)
-        perm = torch.randperm(n, generator=generator).to(X.device)
+        perm = epoch_permutation(n, seed).to(X.device)
         X, y, w = X[perm], y[perm], w[perm]
     module.train()
     loss_sum = torch.zeros((), dtype=torch.float32, device=X.device)
