@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,7 +29,6 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 from scipy.special import expit, softmax
 from sklearn.model_selection import train_test_split
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 from torch import nn
 
@@ -298,21 +298,7 @@ class _TorchEstimator(NeymanEstimator):
 
         module = self._init_module(seed, n_out)
         device = resolve_device(self.device)
-        config = TrainConfig(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            optimizer=self.optimizer,
-            lr=float(self.lr),
-            momentum=float(self.momentum),
-            weight_decay=float(self.weight_decay),
-            l1=float(self.l1),
-            lr_schedule=self.lr_schedule,
-            lr_factor=float(self.lr_factor),
-            lr_patience=int(self.lr_patience),
-            seed=seed,
-            device=str(device),
-            verbose=int(self.verbose),
-        )
+        config = self._train_config(seed, device)
         callbacks: list[Callback] = []
         if self.early_stopping:
             callbacks.append(EarlyStopping(self.patience))
@@ -420,16 +406,12 @@ class _TorchEstimator(NeymanEstimator):
             self.device_ = str(device)
         if not hasattr(self, "optimizer_"):
             device = next(self.module_.parameters()).device
-            self._stream_config = TrainConfig(
+            # one pass per chunk; schedules and progress bars belong to whole-data fits
+            self._stream_config = replace(
+                self._train_config(random_seed(self.random_state), device),
                 epochs=1,
-                batch_size=self.batch_size,
-                optimizer=self.optimizer,
-                lr=float(self.lr),
-                momentum=float(self.momentum),
-                weight_decay=float(self.weight_decay),
-                l1=float(self.l1),
-                seed=random_seed(self.random_state),
-                device=str(device),
+                lr_schedule=None,
+                verbose=0,
             )
             self.optimizer_ = make_optimizer(self.module_, self._stream_config)
             self.history_ = {"loss": []}
@@ -450,6 +432,24 @@ class _TorchEstimator(NeymanEstimator):
         self.history_["loss"].append(logs["loss"])
         self.n_chunks_ += 1
         return self
+
+    def _train_config(self, seed: int, device: torch.device) -> TrainConfig:
+        """The loop settings from this estimator's hyperparameters."""
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            optimizer=self.optimizer,
+            lr=float(self.lr),
+            momentum=float(self.momentum),
+            weight_decay=float(self.weight_decay),
+            l1=float(self.l1),
+            lr_schedule=self.lr_schedule,
+            lr_factor=float(self.lr_factor),
+            lr_patience=int(self.lr_patience),
+            seed=seed,
+            device=str(device),
+            verbose=int(self.verbose),
+        )
 
     def _choose_backend(
         self, module: nn.Module, config: TrainConfig, output: str, loss: str
@@ -487,21 +487,7 @@ class _TorchEstimator(NeymanEstimator):
     def _encode_targets(self, y: Any, *, fitting: bool) -> tuple[NDArray[Any], int]:
         """Targets as the loss expects them and the number of classes/outputs."""
         if self._is_classifier:
-            if fitting:
-                check_classification_targets(y)
-                self.classes_ = np.unique(y)
-                if len(self.classes_) < 2:
-                    msg = (
-                        f"y has one class ({self.classes_[0]!r}); {type(self).__name__} "
-                        "needs at least two classes"
-                    )
-                    raise DataError(msg)
-            idx = np.searchsorted(self.classes_, y)
-            idx = np.clip(idx, 0, len(self.classes_) - 1)
-            if not np.array_equal(self.classes_[idx], y):
-                unknown = sorted({str(v) for v in np.asarray(y)[self.classes_[idx] != y]})
-                msg = f"y holds labels not seen in fit: {', '.join(unknown[:5])}"
-                raise DataError(msg)
+            idx = self._class_index(y, fitting=fitting)
             k = len(self.classes_)
             output = self.output if self.output != "auto" else ("sigmoid" if k == 2 else "softmax")
             if output == "sigmoid":

@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neyman.errors import ConfigError, DataError, ModelError, did_you_mean
@@ -324,6 +325,27 @@ class NeymanEstimator(BaseEstimator):  # type: ignore[misc]
                 check_param(owner, name, value, constraints)
 
     # -- input validation -------------------------------------------------------------
+
+    def _class_index(self, y: Any, *, fitting: bool, what: str = "y") -> NDArray[np.intp]:
+        """Positions of the labels ``y`` in ``classes_`` (learned from ``y`` when ``fitting``).
+
+        Raises DataError for a single class at fit time and for labels unseen in fit.
+        """
+        if fitting:
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                msg = (
+                    f"y has one class ({self.classes_[0]!r}); {type(self).__name__} needs at "
+                    "least two classes"
+                )
+                raise DataError(msg)
+        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[idx], y):
+            unknown = sorted({str(v) for v in np.asarray(y)[self.classes_[idx] != y]})
+            msg = f"{what} holds labels not seen in fit: {', '.join(unknown[:5])}"
+            raise DataError(msg)
+        return np.asarray(idx, dtype=np.intp)
 
     def _require_fitted(self) -> None:
         """Raise :class:`NotFittedError` unless ``fit`` has run."""

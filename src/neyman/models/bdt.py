@@ -21,7 +21,6 @@ from numpy.typing import NDArray
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight
 
 from neyman.errors import DataError, ModelError
@@ -249,19 +248,7 @@ class _BDTBase(NeymanEstimator):
     def _encode(self, y: Any, *, fitting: bool) -> NDArray[Any]:
         if not self._is_classifier:
             return np.asarray(y, dtype=np.float64)
-        if fitting:
-            check_classification_targets(y)
-            self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                msg = (
-                    f"y has one class ({self.classes_[0]!r}); {type(self).__name__} needs at "
-                    "least two classes"
-                )
-                raise DataError(msg)
-        idx = np.clip(np.searchsorted(self.classes_, y), 0, len(self.classes_) - 1)
-        if not np.array_equal(self.classes_[idx], y):
-            msg = "validation y holds labels not seen in fit"
-            raise DataError(msg)
+        idx = self._class_index(y, fitting=fitting, what="y" if fitting else "validation y")
         out: NDArray[Any] = idx.astype(np.float64)
         return out
 
