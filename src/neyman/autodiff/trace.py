@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sympy
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -128,11 +128,29 @@ def _markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-class _TraceTable:
-    """Shared display: a rich table, a Markdown table, a pandas DataFrame."""
+R = TypeVar("R", bound="ForwardRow | ReverseRow")
 
-    title: str
-    exact: bool
+
+class _TraceTable(Generic[R]):
+    """Rows of one trace with the shared display: rich table, Markdown, pandas DataFrame."""
+
+    _name = "Trace"
+
+    def __init__(self, rows: list[R], *, exact: bool) -> None:
+        self.rows: list[R] = rows
+        self.exact = exact
+        self.title = self._name + (" (exact)" if exact else "")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self.rows)
+
+    def __getitem__(self, node: str) -> R:
+        """The row of node ``"v₁"`` (or ``"v1"``, or an input's label ``"x1"``)."""
+        row: R = _find(self.rows, node)
+        return row
 
     def _header(self) -> list[str]:
         raise NotImplementedError
@@ -180,24 +198,10 @@ class _TraceTable:
         return self.to_markdown()
 
 
-class ForwardTrace(_TraceTable):
+class ForwardTrace(_TraceTable[ForwardRow]):
     """Every node in evaluation order with its operation, inputs and value."""
 
-    def __init__(self, rows: list[ForwardRow], *, exact: bool) -> None:
-        self.rows = rows
-        self.exact = exact
-        self.title = "Forward trace" + (" (exact)" if exact else "")
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[ForwardRow]:
-        return iter(self.rows)
-
-    def __getitem__(self, node: str) -> ForwardRow:
-        """The row of node ``"v₁"`` (or ``"v1"``, or an input's label ``"x1"``)."""
-        row: ForwardRow = _find(self.rows, node)
-        return row
+    _name = "Forward trace"
 
     def _header(self) -> list[str]:
         head = ["node", "label", "definition", "value"]
@@ -225,24 +229,10 @@ class ForwardTrace(_TraceTable):
         ]
 
 
-class ReverseTrace(_TraceTable):
+class ReverseTrace(_TraceTable[ReverseRow]):
     """Every adjoint ``v̄ᵢ = ∂L/∂vᵢ`` from the output back to the inputs."""
 
-    def __init__(self, rows: list[ReverseRow], *, exact: bool) -> None:
-        self.rows = rows
-        self.exact = exact
-        self.title = "Reverse trace" + (" (exact)" if exact else "")
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[ReverseRow]:
-        return iter(self.rows)
-
-    def __getitem__(self, node: str) -> ReverseRow:
-        """The row of node ``"v₁"`` (or ``"v1"``, or an input's label ``"x1"``)."""
-        row: ReverseRow = _find(self.rows, node)
-        return row
+    _name = "Reverse trace"
 
     def _header(self) -> list[str]:
         head = ["adjoint", "label", "chain rule", "value"]
@@ -269,7 +259,7 @@ class ReverseTrace(_TraceTable):
         ]
 
 
-def _find(rows: Sequence[ForwardRow] | Sequence[ReverseRow], key: str) -> Any:
+def _find(rows: Sequence[ForwardRow | ReverseRow], key: str) -> Any:
     wanted = key.translate(_SUB)
     for r in rows:
         if key in (r.node, r.label) or r.node == wanted:

@@ -12,9 +12,17 @@ import importlib
 from types import ModuleType
 
 from neyman.errors import ConfigError, did_you_mean
-from neyman.labs._base import LabResult, lab_console, save_figure
+from neyman.labs._base import LabResult, check_options, lab_console, save_figure
 
-__all__ = ["LAB_MODULES", "LabResult", "get_lab", "lab_console", "list_labs", "save_figure"]
+__all__ = [
+    "LAB_MODULES",
+    "LabResult",
+    "check_options",
+    "get_lab",
+    "lab_console",
+    "list_labs",
+    "save_figure",
+]
 
 #: lab name -> module in this package. A lab whose module is missing is not listed.
 LAB_MODULES: dict[str, str] = {

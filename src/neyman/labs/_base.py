@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-__all__ = ["LabResult", "lab_console", "save_figure"]
+from neyman.errors import ConfigError, did_you_mean
+
+__all__ = ["LabResult", "check_options", "lab_console", "save_figure"]
 
 
 @dataclass
@@ -38,3 +41,12 @@ def save_figure(fig: Any, out: Path | None, name: str, result: LabResult, fmt: s
         fig.savefig(path, dpi=110, bbox_inches="tight")
         result.figures.append(path)
     plt.close(fig)
+
+
+def check_options(lab: str, options: Mapping[str, Any], known: Iterable[str]) -> None:
+    """Raise ConfigError naming the first option lab ``lab`` does not know (did-you-mean)."""
+    names = list(known)
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        msg = f"lab {lab} has no option '{unknown[0]}'{did_you_mean(unknown[0], names)}"
+        raise ConfigError(msg)

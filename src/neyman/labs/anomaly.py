@@ -32,9 +32,8 @@ from sklearn.preprocessing import QuantileTransformer
 
 from neyman.data import Dataset
 from neyman.datasets import gaussian_mixture, magic
-from neyman.errors import ConfigError, did_you_mean
 from neyman.evaluate import auc, roc_curve
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import BDTClassifier, MLPRegressor
 from neyman.plot import plot_roc
 from neyman.train import torch_threads
@@ -71,10 +70,7 @@ def _labels(d: Dataset) -> np.ndarray:
 
 
 def _load(options: dict[str, Any], quick: bool) -> tuple[Dataset, str]:
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        msg = f"lab {NAME} has no option '{unknown[0]}'{did_you_mean(unknown[0], OPTIONS)}"
-        raise ConfigError(msg)
+    check_options(NAME, options, OPTIONS)
     if options.get("data") is None:
         # signal and background overlap but differ in shape: the signal sits partly where
         # the background is sparse, which is what an anomaly detector can find

@@ -25,8 +25,8 @@ import sympy
 from rich.console import Console
 
 from neyman.autodiff import Adam, Var, exp, render, sin, to_dot, trace
-from neyman.errors import ConfigError, did_you_mean
-from neyman.labs._base import LabResult, lab_console
+from neyman.errors import ConfigError
+from neyman.labs._base import LabResult, check_options, lab_console
 
 __all__ = ["NAME", "SUMMARY", "loss", "run"]
 
@@ -55,10 +55,7 @@ def _ascii(node: str) -> str:
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        msg = f"lab backprop has no option '{unknown[0]}'{did_you_mean(unknown[0], DEFAULTS)}"
-        raise ConfigError(msg)
+    check_options("backprop", options, DEFAULTS)
     opts = {**DEFAULTS, **options}
     for key in ("x1", "x2", "lr"):
         if isinstance(opts[key], bool) or not isinstance(opts[key], int | float):

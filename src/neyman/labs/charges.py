@@ -43,9 +43,9 @@ from rich.table import Table
 from torch import nn
 
 from neyman.datasets import charges
-from neyman.errors import ConfigError, did_you_mean
+from neyman.errors import ConfigError
 from neyman.evaluate import confusion_matrix
-from neyman.labs._base import LabResult, lab_console, save_figure
+from neyman.labs._base import LabResult, check_options, lab_console, save_figure
 from neyman.models import MLPClassifier
 from neyman.plot import plot_confusion_matrix, plot_decision_boundary, plot_surface
 from neyman.train import epoch_seed, torch_threads
@@ -132,10 +132,7 @@ def template_loop(
 
 
 def _options(options: dict[str, Any], quick: bool) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        msg = f"lab charges has no option '{unknown[0]}'{did_you_mean(unknown[0], DEFAULTS)}"
-        raise ConfigError(msg)
+    check_options("charges", options, DEFAULTS)
     opts = {**DEFAULTS, "epochs": 10 if quick else DEFAULTS["epochs"], **options}
     for key in ("epochs", "seed"):
         value = opts[key]

@@ -34,9 +34,9 @@ from rich.table import Table
 
 from neyman.data import Dataset
 from neyman.datasets import data_dir, digits, mnist
-from neyman.errors import ConfigError, DataError, did_you_mean
+from neyman.errors import DataError
 from neyman.evaluate import confusion_matrix
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import CNNClassifier, load
 from neyman.plot import plot_confusion_matrix, plot_training_history
 
@@ -112,10 +112,7 @@ def image_to_digits_input(path: Path, shape: tuple[int, int] = (8, 8)) -> np.nda
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        msg = f"lab {NAME} has no option '{unknown[0]}'{did_you_mean(unknown[0], OPTIONS)}"
-        raise ConfigError(msg)
+    check_options(NAME, options, OPTIONS)
     return options
 
 

@@ -35,7 +35,6 @@ from sklearn.preprocessing import StandardScaler
 
 from neyman.data import Dataset
 from neyman.datasets import magic
-from neyman.errors import ConfigError, did_you_mean
 from neyman.evaluate import (
     OvertrainingReport,
     RocCurve,
@@ -43,7 +42,7 @@ from neyman.evaluate import (
     permutation_importance,
     roc_curve,
 )
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import (
     BDTClassifier,
     FisherDiscriminant,
@@ -131,10 +130,7 @@ def _labels(d: Dataset) -> np.ndarray:
 
 
 def _load(options: dict[str, Any]) -> Dataset:
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        msg = f"lab {NAME} has no option '{unknown[0]}'{did_you_mean(unknown[0], OPTIONS)}"
-        raise ConfigError(msg)
+    check_options(NAME, options, OPTIONS)
     # magic() finds the file (a path or a folder), else the cache, else downloads it and
     # checks its sha256; without network it raises DataError naming the file and its URL
     return magic(options.get("data"))

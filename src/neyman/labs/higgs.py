@@ -32,9 +32,9 @@ from rich.table import Table
 
 from neyman.data import Dataset, Standardizer, read_table
 from neyman.datasets import data_dir, higgs
-from neyman.errors import ConfigError, DataError, did_you_mean
+from neyman.errors import ConfigError, DataError
 from neyman.evaluate import auc, roc_curve
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import BDTClassifier, MLPClassifier
 from neyman.plot import plot_roc
 from neyman.train import torch_threads
@@ -64,10 +64,7 @@ SEED = 20261125
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        msg = f"lab {NAME} has no option '{unknown[0]}'{did_you_mean(unknown[0], DEFAULTS)}"
-        raise ConfigError(msg)
+    check_options(NAME, options, DEFAULTS)
     opts = {**DEFAULTS, **options}
     rows = opts["rows"]
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 100):

@@ -42,8 +42,8 @@ from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 
-from neyman.errors import ConfigError, did_you_mean
-from neyman.labs._base import LabResult, lab_console, save_figure
+from neyman.errors import ConfigError
+from neyman.labs._base import LabResult, check_options, lab_console, save_figure
 from neyman.models import MLPRegressor
 
 __all__ = [
@@ -180,10 +180,7 @@ def run(
         zoomed-out grid), ``regions_both`` (on the union of both grids); for the shallow net also
         ``zoom_radius`` and ``max_regions`` (211).
     """
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        msg = f"lab {NAME} has no option '{unknown[0]}'{did_you_mean(unknown[0], _OPTIONS)}"
-        raise ConfigError(msg)
+    check_options(NAME, options, _OPTIONS)
     seed = options.get("seed", 0)
     n = options.get("grid", 500 if quick else 1000)
     for key, value, low in (("seed", seed, 0), ("grid", n, 500)):

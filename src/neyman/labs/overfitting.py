@@ -33,9 +33,9 @@ from rich.table import Table
 
 from neyman.data import Dataset
 from neyman.datasets import gaussian_mixture
-from neyman.errors import ConfigError, did_you_mean
+from neyman.errors import ConfigError
 from neyman.evaluate import auc
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import MLPClassifier
 from neyman.plot import plot_decision_boundary, plot_training_history
 from neyman.train import torch_threads
@@ -112,10 +112,7 @@ def _labels(d: Dataset) -> np.ndarray:
 
 
 def _options(options: dict[str, Any]) -> int:
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        msg = f"lab {NAME} has no option '{unknown[0]}'{did_you_mean(unknown[0], OPTIONS)}"
-        raise ConfigError(msg)
+    check_options(NAME, options, OPTIONS)
     rows = options.get("rows", 150)
     if isinstance(rows, bool) or not isinstance(rows, int) or not 20 <= rows <= 100_000:
         msg = f"option 'rows' of lab {NAME} (training events per class) must be an int from 20 to 100000, got {rows!r}"

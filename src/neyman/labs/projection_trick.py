@@ -27,8 +27,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from neyman.datasets import circles
-from neyman.errors import ConfigError, DataError, did_you_mean
-from neyman.labs._base import LabResult, lab_console, save_figure
+from neyman.errors import ConfigError, DataError
+from neyman.labs._base import LabResult, check_options, lab_console, save_figure
 from neyman.models import MLPClassifier
 from neyman.plot import plot_decision_boundary
 from neyman.train import torch_threads
@@ -126,10 +126,7 @@ def run(
         ``answers``: ``n_events``, ``accuracy_2d``, ``accuracy_3d``, ``accuracy_mlp`` (held
         out), ``plane`` (w₁, w₂, w₃, b of the 3-D boundary), ``source``.
     """
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        msg = f"lab {NAME} has no option '{unknown[0]}'{did_you_mean(unknown[0], _OPTIONS)}"
-        raise ConfigError(msg)
+    check_options(NAME, options, _OPTIONS)
     if ("data" in options) != ("labels" in options):
         msg = f"lab {NAME} needs both --data X.npy and --labels y.npy, or neither"
         raise ConfigError(msg)

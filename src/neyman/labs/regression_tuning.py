@@ -37,8 +37,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neyman.datasets import cms_dielectron, drell_yan_ee
-from neyman.errors import ConfigError, did_you_mean
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.errors import ConfigError
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import MLPRegressor
 from neyman.plot import plot_predicted_vs_true
 from neyman.train import torch_threads
@@ -90,13 +90,7 @@ def grid(quick: bool) -> dict[str, list[Any]]:
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        msg = (
-            f"lab regression-tuning has no option '{unknown[0]}'"
-            f"{did_you_mean(unknown[0], DEFAULTS)}"
-        )
-        raise ConfigError(msg)
+    check_options("regression-tuning", options, DEFAULTS)
     opts = {**DEFAULTS, **options}
     rows = opts["rows"]
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 100):

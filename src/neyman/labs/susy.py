@@ -32,9 +32,9 @@ from rich.table import Table
 
 from neyman.data import Dataset, Standardizer
 from neyman.datasets import susy
-from neyman.errors import ConfigError, DataError, did_you_mean
+from neyman.errors import ConfigError, DataError
 from neyman.evaluate import auc, roc_curve
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import MLPClassifier
 from neyman.plot import plot_roc
 from neyman.train import torch_threads
@@ -79,10 +79,7 @@ def build_network(
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        msg = f"lab susy has no option '{unknown[0]}'{did_you_mean(unknown[0], DEFAULTS)}"
-        raise ConfigError(msg)
+    check_options("susy", options, DEFAULTS)
     opts = {**DEFAULTS, **options}
     rows = opts["rows"]
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 100):

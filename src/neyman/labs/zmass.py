@@ -36,9 +36,9 @@ from sklearn.linear_model import LinearRegression
 from neyman.data import Dataset, Standardizer
 from neyman.data.physics import delta_phi, invariant_mass
 from neyman.datasets import cms_dielectron, drell_yan_ee
-from neyman.errors import ConfigError, did_you_mean
+from neyman.errors import ConfigError
 from neyman.evaluate import resolution
-from neyman.labs import LabResult, lab_console, save_figure
+from neyman.labs import LabResult, check_options, lab_console, save_figure
 from neyman.models import MLPRegressor
 from neyman.plot import plot_predicted_vs_true
 from neyman.train import torch_threads
@@ -140,10 +140,7 @@ def engineered_features(ds: Dataset) -> Dataset:
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        msg = f"lab zmass has no option '{unknown[0]}'{did_you_mean(unknown[0], DEFAULTS)}"
-        raise ConfigError(msg)
+    check_options("zmass", options, DEFAULTS)
     opts = {**DEFAULTS, **options}
     rows = opts["rows"]
     if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 100):
