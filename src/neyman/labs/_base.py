@@ -12,7 +12,42 @@ from rich.console import Console
 
 from neyman.errors import ConfigError, did_you_mean
 
-__all__ = ["LabResult", "check_options", "lab_console", "save_figure"]
+__all__ = ["Answers", "LabResult", "Option", "check_options", "lab_console", "save_figure"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One lab option: the same name is a keyword of ``compute``/``run`` and a CLI flag.
+
+    ``neyman lab NAME --help`` lists a lab's ``OPTIONS``; ``--rows 10`` becomes
+    ``rows=10`` (dashes in flags, underscores in keywords). ``type`` is ``int``, ``float``,
+    ``str``, ``bool`` (a flag) or ``Path``; ``default`` is what ``compute`` uses when the
+    option is not given (``None``: the lab decides, e.g. from ``quick``).
+    """
+
+    name: str
+    type: type
+    default: Any = None
+    help: str = ""
+    choices: tuple[Any, ...] | None = None
+
+
+@dataclass
+class Answers:
+    """Base of every lab's typed result: each number and verdict ``render`` shows.
+
+    A lab module defines ``compute(*, quick=False, console=None, **options) -> Answers``
+    (all the numbers, with intervals where statistical; verdicts follow from them) and
+    ``render(answers, out=None, console=None) -> LabResult`` (text and figures), and
+    ``run`` is ``render(compute(...))``. The CLI, the notebooks and the tests use the same two.
+    ``as_dict`` gives the plain values :attr:`LabResult.answers` holds.
+    """
+
+    def as_dict(self) -> dict[str, Any]:
+        """The answers as plain values (nested dataclasses become dicts)."""
+        from dataclasses import asdict
+
+        return asdict(self)
 
 
 @dataclass
