@@ -8,19 +8,60 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
+    "MAX_VALUE_CHARS",
     "ConfigError",
     "DataError",
     "MissingColumnError",
     "ModelError",
     "NeymanError",
     "did_you_mean",
+    "short",
 ]
+
+#: the most characters of a user-given value an error message shows
+MAX_VALUE_CHARS = 200
+
+
+def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+    """``repr``-free text of a value for a message, cut to ``limit`` characters.
+
+    A config value can be huge (a YAML alias tree, a long expression); messages stay one
+    short line whatever the input.
+    """
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except Exception:  # a hostile __repr__ must not hide the real error
+        text = f"<{type(value).__name__}>"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
 
 
 class NeymanError(Exception):
-    """Base class of every error neyman raises on purpose."""
+    """Base class of every error neyman raises on purpose.
+
+    Errors carry their subject as attributes, as uproot's do, so callers and tests check
+    ``error.key`` rather than a substring: ``key`` (the column, config key, parameter or
+    expression at fault), ``path`` (the file), ``available`` (the valid choices) and
+    ``value`` (the offending value). Each is optional and defaults to ``None`` / ``()``.
+    """
+
+    def __init__(
+        self,
+        *args: object,
+        key: str | None = None,
+        path: str | None = None,
+        available: Iterable[str] = (),
+        value: Any = None,
+    ) -> None:
+        super().__init__(*args)
+        self.key = key
+        self.path = None if path is None else str(path)
+        self.available = tuple(str(a) for a in available)
+        self.value = value
 
 
 class DataError(NeymanError, ValueError):

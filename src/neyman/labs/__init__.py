@@ -43,6 +43,8 @@ LAB_MODULES: dict[str, str] = {
     "overfitting": "overfitting",
     "gamma-hadron": "gamma_hadron",
     "anomaly": "anomaly",
+    "rnn": "rnn",
+    "jet-tagging": "jet_tagging",
 }
 
 
