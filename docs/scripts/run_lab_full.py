@@ -65,7 +65,7 @@ def main() -> int:
         rec = run_one(name, Path(args.out), args.quick)
         suffix = "-quick" if args.quick else ""
         (RUNS / f"{name}{suffix}.json").write_text(json.dumps(rec, indent=2) + "\n")
-        print(
+        print(  # noqa: T201 (a script reporting to its user)
             f"{name}: exit {rec['exit_code']}, {rec['wall_s']} s wall, {rec['cpu_s']} s CPU, "
             f"{rec['peak_rss_mb']} MB peak, load {rec['load_before']}"
         )
