@@ -11,21 +11,30 @@ Read this after :mod:`neyman.data.dataset`.
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from neyman.data.selection import evaluate_selection, selection_columns
-from neyman.errors import DataError, MissingColumnError, did_you_mean
+from neyman.data import _root
+from neyman.data.expressions import (
+    Expression,
+    evaluate_feature,
+    evaluate_selection,
+    parse_expression,
+)
+from neyman.errors import ConfigError, DataError, MissingColumnError, did_you_mean, short
 
 __all__ = [
     "SUPPORTED_READ",
+    "MissingPolicy",
     "SUPPORTED_WRITE",
     "file_format",
     "iter_table",
@@ -36,6 +45,8 @@ __all__ = [
 SUPPORTED_READ = (".root", ".parquet", ".pq", ".csv", ".csv.gz", ".txt", ".data", ".data.gz",
                   ".h5", ".hdf5", ".npy", ".npz")  # fmt: skip
 SUPPORTED_WRITE = (".parquet", ".pq", ".root", ".h5", ".hdf5", ".csv", ".csv.gz", ".npy")
+
+log = logging.getLogger("neyman")
 
 _FORMATS = {
     ".root": "root",
@@ -49,7 +60,6 @@ _FORMATS = {
     ".npy": "npy",
     ".npz": "npz",
 }
-_INDEXED = re.compile(r"^(?P<branch>[^\[\]]+)\[(?P<index>\d+)\]$")
 
 
 def file_format(path: str | os.PathLike[str], *, write: bool = False) -> str:
@@ -81,27 +91,158 @@ def _check_file(path: Path) -> None:
         raise DataError(msg)
 
 
-def _pick_columns(
-    available: Sequence[str], columns: Sequence[str] | None, where: str | None, path: Path
-) -> list[str]:
-    wanted = list(available) if columns is None else list(columns)
-    if where:
-        wanted += [c for c in selection_columns(where) if c not in wanted]
-    for c in wanted:
-        base = _INDEXED.match(c)
-        name = base.group("branch") if base and c not in available else c
-        if name not in available:
-            msg = f"column '{c}' not in {path}{did_you_mean(name, available)}"
-            raise MissingColumnError(msg)
-    return wanted
+MissingPolicy = str | Mapping[str, float]
+"""``"error"`` (default), ``"drop"``, or ``{expression: fill value}``; see :func:`read_table`."""
+
+_NAME_LIKE = re.compile(r"^[\w.\-/:#@ ]+$")
 
 
-def _apply(df: pd.DataFrame, columns: Sequence[str] | None, where: str | None) -> pd.DataFrame:
+@dataclass
+class _Plan:
+    """What to read from a source and how to turn it into the output table."""
+
+    out: list[str]  # output columns, in order (expression texts)
+    plain: set[str]  # output columns read as they are
+    raw: list[str]  # source columns to read
+    where: str | None
+    source: str  # "file.root:Events", for messages
+
+
+def _parse_column(text: str, available: Sequence[str], source: str) -> Expression:
+    try:
+        return parse_expression(text)
+    except ConfigError:
+        if _NAME_LIKE.match(text):  # a plain name that is not there, e.g. 'class'
+            msg = f"column '{text}' not in {source}{did_you_mean(text, available)}"
+            raise MissingColumnError(msg, key=text, path=source, available=available) from None
+        raise
+
+
+def _plan(
+    available: Sequence[str],
+    columns: Sequence[str] | None,
+    where: str | None,
+    source: str,
+    *,
+    default: Sequence[str] | None = None,
+    check_plain: Callable[[str], None] | None = None,
+) -> _Plan:
+    """Resolve output columns and the selection into the source columns they need.
+
+    A column that is in the source is read as it is; anything else is an expression of the
+    restricted grammar (:mod:`neyman.data.expressions`) whose names must be in the source.
+    """
+    avail = set(available)
+    out = [
+        str(c)
+        for c in (
+            list(default if default is not None else available) if columns is None else columns
+        )
+    ]
+    raw: dict[str, None] = {}
+    plain: set[str] = set()
+
+    def need(expr: Expression) -> None:
+        for name in expr.columns_for(avail):
+            if name not in avail:
+                where_used = "" if name == expr.text else f" (used in '{short(expr.text, 80)}')"
+                msg = f"column '{name}'{where_used} not in {source}{did_you_mean(name, available)}"
+                raise MissingColumnError(msg, key=name, path=source, available=available)
+            raw[name] = None
+
+    for c in out:
+        if c in avail:
+            if check_plain is not None:
+                check_plain(c)
+            plain.add(c)
+            raw[c] = None
+        else:
+            need(_parse_column(c, available, source))
     if where:
-        mask = evaluate_selection(where, {c: df[c].to_numpy() for c in df.columns})
-        df = df.loc[mask].reset_index(drop=True)
-    if columns is not None:
-        df = df[list(columns)]
+        need(parse_expression(where))
+    return _Plan(out, plain, list(raw), where or None, source)
+
+
+def _check_missing_policy(missing: MissingPolicy, plan: _Plan) -> None:
+    if isinstance(missing, str):
+        if missing not in ("error", "drop"):
+            msg = f"missing='{short(missing)}' is not a policy; use 'error', 'drop' or {{expression: fill value}}"
+            raise ConfigError(msg, key="missing", value=missing, available=("error", "drop"))
+        return
+    if not isinstance(missing, Mapping):
+        msg = f"missing must be 'error', 'drop' or {{expression: fill value}}; got {short(missing)}"
+        raise ConfigError(msg, key="missing", value=missing)
+    exprs = [c for c in plan.out if c not in plan.plain]
+    for key, value in missing.items():
+        if key not in plan.out:
+            msg = f"data.missing names '{short(key)}', which is not a feature{did_you_mean(str(key), exprs or plan.out)}"
+            raise ConfigError(msg, key=str(key), available=exprs)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+            msg = f"data.missing fill value for '{short(key)}' must be a finite number; got {short(value)}"
+            raise ConfigError(msg, key=str(key), value=value)
+
+
+def _plain(values: Any) -> Any:
+    if hasattr(values, "to_numpy"):
+        return values.to_numpy()
+    if type(values).__module__.startswith("awkward"):
+        import awkward as ak
+
+        return ak.to_numpy(values)
+    return values
+
+
+def _finish(
+    raw: Any,
+    n: int,
+    plan: _Plan,
+    missing: MissingPolicy,
+    keep_all: bool,
+    passes_column: str,
+) -> pd.DataFrame:
+    """Evaluate the selection, then the columns, then the missing-object policy."""
+    passes = evaluate_selection(plan.where, raw) if plan.where else np.ones(n, dtype=bool)
+    data: dict[str, Any] = {}
+    gaps: dict[str, np.ndarray] = {}
+    for c in dict.fromkeys(plan.out):
+        if c in plan.plain:
+            data[c] = _plain(raw[c])
+        else:
+            values, miss = evaluate_feature(c, raw)
+            data[c] = values
+            if miss.any():
+                gaps[c] = miss
+    fills = missing if isinstance(missing, Mapping) else {}
+    drop = np.zeros(n, dtype=bool)
+    for c, miss in gaps.items():
+        if c in fills:
+            data[c][miss] = float(fills[c])
+            continue
+        hit = miss & passes
+        if not hit.any():
+            continue
+        if missing == "drop":
+            drop |= hit
+            continue
+        msg = (
+            f"{int(hit.sum())} of {int(passes.sum())} selected events in {plan.source} have no "
+            f"value for '{short(c)}' (a missing object, e.g. an event without that jet); "
+            f"set data.missing: drop, or data.missing: {{'{short(c)}': -1}} "
+            "(missing= in read_table)"
+        )
+        raise DataError(msg, key=c, path=plan.source)
+    passes &= ~drop
+    df = pd.DataFrame(data, copy=False)
+    if len(data) != len(plan.out):
+        df = df[plan.out]
+    if keep_all:
+        if passes_column in data:
+            msg = f"{plan.source} already has a column '{passes_column}'; choose another passes_column"
+            raise DataError(msg, key=passes_column, path=plan.source)
+        df[passes_column] = passes
+        return df
+    if not passes.all():
+        df = df.loc[passes].reset_index(drop=True)
     return df
 
 
@@ -145,29 +286,33 @@ def _csv_options(path: Path, names: Sequence[str] | None, header: bool | None) -
     return read
 
 
-def _read_csv(
-    path: Path,
-    names: Sequence[str] | None,
-    header: bool | None,
-    columns: Sequence[str] | None,
-    where: str | None,
-) -> pd.DataFrame:
-    """Read a whole CSV with pandas' C parser, which beats pyarrow's on two cores here."""
+def _csv_columns(
+    path: Path, names: Sequence[str] | None, header: bool | None
+) -> tuple[list[str], bool]:
+    """The column names of a CSV file and whether its first line is a header."""
     opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
             first = fh.readline().rstrip("\r\n").split(",")
     except (OSError, EOFError) as exc:
         msg = f"{path} cannot be read as CSV ({exc}); is the file complete?"
-        raise DataError(msg) from None
+        raise DataError(msg, path=str(path)) from None
     has_header = (_csv_has_header(path) if names is None else False) if header is None else header
     if names is not None:
-        available = [str(n) for n in names]
-    elif has_header:
-        available = [f.strip().strip('"') for f in first]
-    else:
-        available = [f"col{i}" for i in range(len(first))]
-    wanted = list(dict.fromkeys(_pick_columns(available, columns, where, path)))
+        return [str(n) for n in names], has_header
+    if has_header:
+        return [f.strip().strip('"') for f in first], has_header
+    return [f"col{i}" for i in range(len(first))], has_header
+
+
+def _read_csv(
+    path: Path,
+    available: list[str],
+    has_header: bool,
+    names: Sequence[str] | None,
+    wanted: list[str],
+) -> pd.DataFrame:
+    """Read a whole CSV with pandas' C parser, which beats pyarrow's on two cores here."""
     try:
         df = pd.read_csv(
             path,
@@ -178,81 +323,8 @@ def _read_csv(
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         msg = f"{path} is not a readable CSV table: {text}"
-        raise DataError(msg) from None
-    return df
-
-
-# --------------------------------------------------------------------------- ROOT
-def _open_tree(path: Path, tree: str | None) -> Any:
-    import uproot
-
-    try:
-        f = uproot.open(path)
-    except Exception as exc:  # uproot raises many types for corrupt input
-        msg = f"{path} is not a ROOT file uproot can read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})"
-        raise DataError(msg) from None
-    trees = [
-        k.split(";")[0]
-        for k, cls in f.classnames().items()
-        if cls.startswith("TTree") or cls == "ROOT::RNTuple"
-    ]
-    if tree is None:
-        if len(set(trees)) != 1:
-            msg = f"{path} holds {len(set(trees))} trees ({', '.join(sorted(set(trees))) or 'none'}); choose one with tree="
-            raise DataError(msg)
-        tree = trees[0]
-    if tree not in trees:
-        msg = f"tree '{tree}' not in {path}{did_you_mean(tree, sorted(set(trees)))}"
-        raise MissingColumnError(msg)
-    return f[tree]
-
-
-def _root_branches(t: Any, path: Path, wanted: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Split wanted columns into flat branches and indexed jagged ones; refuse plain jagged."""
-    import uproot
-
-    flat, jagged = [], []
-    for c in wanted:
-        m = _INDEXED.match(c)
-        if m and c not in t.keys():
-            jagged.append(c)
-            continue
-        interp = getattr(t[c], "interpretation", None)
-        typename = str(getattr(t[c], "typename", ""))
-        if isinstance(interp, uproot.AsJagged) or "var" in typename or "[]" in typename:
-            msg = (
-                f"branch '{c}' in {path} is jagged (variable length per event); flatten it by "
-                f"asking for elements, e.g. columns=['{c}[0]', '{c}[1]'], or aggregate it first"
-            )
-            raise DataError(msg)
-        flat.append(c)
-    return flat, jagged
-
-
-def _root_frame(t: Any, path: Path, wanted: Sequence[str], **kw: Any) -> Iterator[pd.DataFrame]:
-    import awkward as ak
-
-    flat, jagged = _root_branches(t, path, wanted)
-    import uproot
-
-    if not jagged and isinstance(t, uproot.TTree):
-        # flat branches only: NumPy arrays directly, far faster than through awkward
-        for arrays in t.iterate(flat, library="np", **kw):
-            yield pd.DataFrame({c: arrays[c] for c in wanted})
-        return
-    branches = flat + sorted({_INDEXED.match(c).group("branch") for c in jagged})  # type: ignore[union-attr]
-    for arrays in t.iterate(branches, library="ak", **kw):
-        data: dict[str, np.ndarray] = {}
-        for c in wanted:
-            m = _INDEXED.match(c)
-            if c in flat:
-                data[c] = ak.to_numpy(arrays[c])
-            elif m:
-                col = arrays[m.group("branch")]
-                i = int(m.group("index"))
-                # events with fewer entries get NaN, so the caller sees and handles them
-                data[c] = ak.to_numpy(ak.fill_none(ak.pad_none(col, i + 1)[:, i], np.nan))
-        yield pd.DataFrame(data)
+        raise DataError(msg, path=str(path)) from None
+    return df[wanted] if list(df.columns) != wanted else df
 
 
 # --------------------------------------------------------------------------- HDF5
@@ -350,7 +422,269 @@ def _read_numpy(path: Path, fmt: str, names: Sequence[str] | None) -> pd.DataFra
         raise DataError(msg) from None
 
 
-# --------------------------------------------------------------------------- public
+# --------------------------------------------------------------------------- sources
+Chunks = Iterator[tuple[Any, int]]
+
+
+@dataclass
+class _Source:
+    """One opened input: its column names and a reader of raw columns in chunks."""
+
+    label: str
+    available: list[str]
+    read: Callable[[list[str], int | None], Chunks]  # (columns, chunk rows or None=all)
+    default: list[str] | None = None
+    check_plain: Callable[[str], None] | None = None
+    close: Callable[[], None] = lambda: None
+    note: str = ""  # what a whole-table read left out, one line
+    skipped: tuple[str, ...] = ()
+
+
+def _frame_chunks(df: pd.DataFrame, cols: list[str], chunk_rows: int | None) -> Chunks:
+    df = df[cols] if list(df.columns) != cols else df
+    if chunk_rows is None:
+        yield df, len(df)
+        return
+    for start in range(0, len(df), chunk_rows):
+        part = df.iloc[start : start + chunk_rows].reset_index(drop=True)
+        yield part, len(part)
+
+
+def _parquet_source(p: Path) -> _Source:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(p)
+    except (pa.ArrowInvalid, OSError) as exc:
+        msg = f"{p} is not a readable Parquet file ({str(exc).splitlines()[0]})"
+        raise DataError(msg, path=str(p)) from None
+
+    def read(cols: list[str], chunk_rows: int | None) -> Chunks:
+        if chunk_rows is None:
+            df = _parquet_call(p, lambda: pq.read_table(p, columns=cols).to_pandas())
+            yield df, len(df)
+            return
+        yield from _parquet_batches(p, cols, chunk_rows)
+
+    return _Source(str(p), list(schema.names), read)
+
+
+def _parquet_call(p: Path, fn: Callable[[], Any]) -> Any:
+    import pyarrow as pa
+
+    try:
+        return fn()
+    except (pa.ArrowException, OSError) as exc:
+        msg = f"{p} is not a readable Parquet file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); is it complete and unmodified?"
+        raise DataError(msg, path=str(p)) from None
+
+
+def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # no pre-buffering and small batches: memory stays near one chunk, not one row group
+    pf = _parquet_call(p, lambda: pq.ParquetFile(p, pre_buffer=False, buffer_size=1 << 20))
+    batches: list[Any] = []
+    rows = 0
+    it = pf.iter_batches(batch_size=min(chunk_rows, 4096), columns=cols, use_threads=False)
+    while True:
+        batch = _parquet_call(p, lambda: next(it, None))
+        if batch is None:
+            break
+        batches.append(batch)
+        rows += batch.num_rows
+        while rows >= chunk_rows:
+            # drop every reference to arrow memory before handing the chunk out
+            table = pa.Table.from_batches(batches)
+            head, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
+            del table
+            df = head.to_pandas(split_blocks=True)
+            del head
+            batches = rest.to_batches()
+            del rest
+            rows -= chunk_rows
+            yield df, len(df)
+            del df
+    if rows:
+        df = pa.Table.from_batches(batches).to_pandas(split_blocks=True)
+        yield df, len(df)
+
+
+def _csv_source(p: Path, names: Sequence[str] | None, header: bool | None) -> _Source:
+    available, has_header = _csv_columns(p, names, header)
+
+    def read(cols: list[str], chunk_rows: int | None) -> Chunks:
+        if chunk_rows is None:
+            df = _read_csv(p, available, has_header, names, cols)
+            yield df, len(df)
+            return
+        yield from _csv_batches(p, available, names, header, cols, chunk_rows)
+
+    return _Source(str(p), available, read)
+
+
+def _csv_batches(
+    p: Path,
+    available: list[str],
+    names: Sequence[str] | None,
+    header: bool | None,
+    cols: list[str],
+    chunk_rows: int,
+) -> Chunks:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read_opts = _csv_options(p, names, header)
+    try:
+        reader = pacsv.open_csv(p, read_options=read_opts)
+        buf: list[pd.DataFrame] = []
+        rows = 0
+        for batch in reader:
+            df = batch.to_pandas()
+            df.columns = available[: len(df.columns)]
+            buf.append(df[cols])
+            rows += len(df)
+            while rows >= chunk_rows:
+                full = pd.concat(buf, ignore_index=True)
+                head = full.iloc[:chunk_rows].reset_index(drop=True)
+                rest = full.iloc[chunk_rows:].reset_index(drop=True)
+                buf, rows = [rest], len(rest)
+                yield head, len(head)
+        if rows:
+            full = pd.concat(buf, ignore_index=True)
+            yield full, len(full)
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        msg = f"{p} is not a readable CSV table: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        raise DataError(msg, path=str(p)) from None
+
+
+def _hdf5_source(p: Path, tree: str | None) -> _Source:
+    f, all_cols, node = _hdf5_columns(p, tree)
+
+    def read(cols: list[str], chunk_rows: int | None) -> Chunks:
+        n = _hdf5_len(node, all_cols)
+        step = n if chunk_rows is None else chunk_rows
+        for start in range(0, n, max(step, 1)):
+            sl = slice(start, min(n, start + step))
+            yield _hdf5_slice(node, cols, all_cols, sl), sl.stop - sl.start
+        if n == 0:
+            yield pd.DataFrame({c: [] for c in cols}), 0
+
+    return _Source(str(p), all_cols, read, close=f.close)
+
+
+def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _Source:
+    t = _root.open_tree(p, tree)
+    default, skipped = _root.flat_names(t)
+    if columns is None:
+        bad = _probe(t, default)
+        default = [c for c in default if c.split("[")[0] not in bad and c not in bad]
+        skipped = [*skipped, *bad.values()]
+
+    def read(cols: list[str], chunk_rows: int | None) -> Chunks:
+        n = t.num_entries
+        step = n if chunk_rows is None else chunk_rows
+        for start in range(0, n, max(step, 1)):
+            stop = min(n, start + step)
+            yield {c: _root.read_branch(t, c, start, stop) for c in cols}, stop - start
+        if n == 0:
+            yield {c: _root.read_branch(t, c, 0, 0) for c in cols}, 0
+
+    note = _root.skipped_message(t, skipped) if skipped else ""
+    return _Source(
+        t.label,
+        list(t.branches),
+        read,
+        default=default,
+        check_plain=lambda c: _root.check_plain(t, c),
+        note=note,
+        skipped=tuple(b.name for b in skipped),
+    )
+
+
+def _probe(t: _root.RootTree, names: Sequence[str]) -> dict[str, _root.Branch]:
+    """Branches of a whole-tree read that fail on their first entry (left out, reported)."""
+    bad: dict[str, _root.Branch] = {}
+    stop = min(1, t.num_entries)
+    for name in dict.fromkeys(c if c in t.branches else c.rsplit("[", 1)[0] for c in names):
+        try:
+            _root.read_branch(t, name, 0, stop)
+        except DataError:
+            b = t.branches[name]
+            bad[name] = _root.Branch(name, "object", b.typename)
+    return bad
+
+
+def _numpy_source(p: Path, fmt: str, names: Sequence[str] | None) -> _Source:
+    df = _read_numpy(p, fmt, names)
+
+    def read(cols: list[str], chunk_rows: int | None) -> Chunks:
+        yield from _frame_chunks(df, cols, chunk_rows)
+
+    return _Source(str(p), [str(c) for c in df.columns], read)
+
+
+def _open_source(
+    p: Path,
+    *,
+    tree: str | None,
+    names: Sequence[str] | None,
+    header: bool | None,
+    columns: Sequence[str] | None,
+) -> _Source:
+    fmt = file_format(p)
+    _check_file(p)
+    if fmt == "parquet":
+        return _parquet_source(p)
+    if fmt == "csv":
+        return _csv_source(p, names, header)
+    if fmt == "root":
+        return _root_source(p, tree, columns)
+    if fmt == "hdf5":
+        return _hdf5_source(p, tree)
+    return _numpy_source(p, fmt, names)
+
+
+def _tables(
+    path: str | os.PathLike[str],
+    columns: Sequence[str] | None,
+    chunk_rows: int | None,
+    *,
+    tree: str | None,
+    where: str | None,
+    names: Sequence[str] | None,
+    header: bool | None,
+    missing: MissingPolicy,
+    keep_all: bool,
+    passes_column: str,
+) -> Iterator[pd.DataFrame]:
+    if isinstance(columns, str):
+        columns = [columns]
+    p = Path(path)
+    src = _open_source(p, tree=tree, names=names, header=header, columns=columns)
+    try:
+        plan = _plan(
+            src.available,
+            columns,
+            where,
+            src.label,
+            default=src.default,
+            check_plain=src.check_plain,
+        )
+        _check_missing_policy(missing, plan)
+        if src.note:
+            log.warning(src.note)
+        for raw, _n in src.read(plan.raw, chunk_rows):
+            df = _finish(raw, _n, plan, missing, keep_all, passes_column)
+            if src.skipped:
+                df.attrs["skipped"] = list(src.skipped)
+            yield df
+    finally:
+        src.close()
+
+
 def read_table(
     path: str | os.PathLike[str],
     columns: Sequence[str] | None = None,
@@ -359,65 +693,85 @@ def read_table(
     where: str | None = None,
     names: Sequence[str] | None = None,
     header: bool | None = None,
+    missing: MissingPolicy = "error",
+    keep_all: bool = False,
+    passes_column: str = "passes",
 ) -> pd.DataFrame:
     """Read an event table into a DataFrame of flat columns.
 
     Parameters
     ----------
     path : path
-        ``.root`` (a TTree; via uproot), ``.parquet``, ``.csv``/``.csv.gz``/``.data``
-        (header detected, or header-less with ``names=``), ``.h5``/``.hdf5`` (a 2-D dataset or a
-        group of 1-D columns; ``tree=`` names it), ``.npy``/``.npz``.
+        ``.root`` (a TTree or RNTuple, via uproot), ``.parquet``, ``.csv``/``.csv.gz``/``.data``
+        (header detected, or header-less with ``names=``), ``.h5``/``.hdf5`` (a 2-D dataset
+        or a group of 1-D columns; ``tree=`` names it), ``.npy``/``.npz``.
     columns : list of str, optional
-        Columns to keep; jagged ROOT branches can be indexed, e.g. ``"jet_pt[0]"``.
+        Columns to return, each a column name or an expression of the restricted grammar
+        (:mod:`neyman.data.expressions`): ``"Jet_pt[0]"``, ``"len(Jet_pt)"``,
+        ``"log(lep_pt / pho_pt)"``. The result's column names are these texts; only the
+        branches they need are read. Without ``columns``, every column; for ROOT, every
+        branch with one number per event, fixed-size arrays split into ``x[0]``, ``x[1]``,
+        ...; the branches left out are named in one log line (logger ``neyman``) and in
+        ``df.attrs["skipped"]``.
     tree : str, optional
-        TTree name (ROOT) or dataset/group key (HDF5) when the file holds more than one.
+        TTree/RNTuple name (ROOT) or dataset/group key (HDF5) when the file holds several.
     where : str, optional
-        Selection such as ``"pt1 > 20 and abs(eta1) < 2.5"`` (restricted evaluator, no eval).
+        Selection such as ``"nJet >= 1 and Jet_pt[0] > 30"``; applied first. A comparison on
+        a missing object is False.
     names : list of str, optional
         Column names for header-less CSV or NumPy arrays.
     header : bool, optional
         Force CSV header detection on or off.
+    missing : {"error", "drop"} or dict of str to float
+        Selected events that lack an object an expression needs (``Jet_pt[0]`` without
+        jets): ``"error"`` raises :class:`DataError` naming the expression and the count,
+        ``"drop"`` drops them, ``{"Jet_pt[0]": -1.0}`` fills the named expressions (others
+        still raise).
+    keep_all : bool
+        Drop no event: add a boolean column ``passes_column`` that is True for the events a
+        call without ``keep_all`` would return (selection passed, no missing object dropped).
+        Missing objects in events that do not pass are NaN (or the fill value).
+    passes_column : str
+        Name of that column (default ``"passes"``).
 
     Raises
     ------
     DataError
-        Missing, empty or corrupt file; unsupported extension (the message lists supported ones).
+        Missing, empty or corrupt file; unsupported extension; a branch that is not numbers;
+        a missing object without a policy.
     MissingColumnError
         A requested column is absent (the message suggests the nearest names).
-    """
-    p = Path(path)
-    fmt = file_format(p)
-    _check_file(p)
-    if fmt == "csv":
-        return _apply(_read_csv(p, names, header, columns, where), columns, where)
-    if fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    ConfigError
+        An expression or selection outside the grammar.
 
-        try:
-            schema = pq.read_schema(p)
-        except (pa.ArrowInvalid, OSError) as exc:
-            msg = f"{p} is not a readable Parquet file ({str(exc).splitlines()[0]})"
-            raise DataError(msg) from None
-        wanted = _pick_columns(schema.names, columns, where, p)
-        df = pq.read_table(p, columns=list(dict.fromkeys(wanted))).to_pandas()
-        return _apply(df, columns, where)
-    if fmt == "root":
-        t = _open_tree(p, tree)
-        wanted = _pick_columns(list(t.keys()), columns, where, p)
-        parts = list(_root_frame(t, p, list(dict.fromkeys(wanted)), step_size="1 GB"))
-        df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
-        return _apply(df, columns, where)
-    if fmt == "hdf5":
-        f, all_cols, node = _hdf5_columns(p, tree)
-        with f:
-            wanted = _pick_columns(all_cols, columns, where, p)
-            df = _hdf5_slice(node, list(dict.fromkeys(wanted)), all_cols, slice(None))
-        return _apply(df, columns, where)
-    df = _read_numpy(p, fmt, names)
-    _pick_columns(list(df.columns), columns, where, p)
-    return _apply(df, columns, where)
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> p = write_table(pd.DataFrame({"pt": [10.0, 30.0], "eta": [0.5, -3.0]}), d / "e.parquet")
+    >>> read_table(p, ["pt", "abs(eta)"], where="pt > 20")
+         pt  abs(eta)
+    0  30.0       3.0
+    """
+    parts = list(
+        _tables(
+            path,
+            columns,
+            None,
+            tree=tree,
+            where=where,
+            names=names,
+            header=header,
+            missing=missing,
+            keep_all=keep_all,
+            passes_column=passes_column,
+        )
+    )
+    if len(parts) == 1:
+        return parts[0]
+    df = pd.concat(parts, ignore_index=True)
+    df.attrs = dict(parts[0].attrs)
+    return df
 
 
 def iter_table(
@@ -429,94 +783,31 @@ def iter_table(
     where: str | None = None,
     names: Sequence[str] | None = None,
     header: bool | None = None,
+    missing: MissingPolicy = "error",
+    keep_all: bool = False,
+    passes_column: str = "passes",
 ) -> Iterator[pd.DataFrame]:
     """Yield the table in chunks of about ``chunk_rows`` rows, keeping memory bounded.
 
-    Same arguments as :func:`read_table`; a selection applies per chunk, so chunks after it
-    may be shorter.
+    Same parameters as :func:`read_table`; the selection applies per chunk, so chunks may be
+    shorter than ``chunk_rows``. A whole file is never held in memory (ROOT branches are read
+    entry range by entry range, Parquet batch by batch, CSV block by block).
     """
-    if chunk_rows < 1:
-        msg = f"chunk_rows must be >= 1; got {chunk_rows}"
-        raise DataError(msg)
-    p = Path(path)
-    fmt = file_format(p)
-    _check_file(p)
-    if fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        # no pre-buffering and small batches: memory stays near one chunk, not one row group
-        pf = pq.ParquetFile(p, pre_buffer=False, buffer_size=1 << 20)
-        wanted = _pick_columns(pf.schema_arrow.names, columns, where, p)
-        batches: list[Any] = []
-        rows = 0
-        for batch in pf.iter_batches(
-            batch_size=min(chunk_rows, 4096),
-            columns=list(dict.fromkeys(wanted)),
-            use_threads=False,
-        ):
-            batches.append(batch)
-            rows += batch.num_rows
-            while rows >= chunk_rows:
-                # drop every reference to arrow memory before handing the chunk out
-                table = pa.Table.from_batches(batches)
-                head, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
-                del table
-                df = head.to_pandas(split_blocks=True)
-                del head
-                batches = rest.to_batches()
-                del rest
-                rows -= chunk_rows
-                yield _apply(df, columns, where)
-                del df
-        if rows:
-            yield _apply(
-                pa.Table.from_batches(batches).to_pandas(split_blocks=True), columns, where
-            )
-    elif fmt == "csv":
-        import pyarrow.csv as pacsv
-
-        read = _csv_options(p, names, header)
-        reader = pacsv.open_csv(p, read_options=read)
-        col_names = (
-            [f"col{i}" for i in range(len(reader.schema))]
-            if read.autogenerate_column_names
-            else reader.schema.names
-        )
-        wanted = _pick_columns(col_names, columns, where, p)
-        buf: list[pd.DataFrame] = []
-        rows = 0
-        for batch in reader:
-            df = batch.to_pandas()
-            df.columns = col_names
-            buf.append(df[list(dict.fromkeys(wanted))])
-            rows += len(df)
-            while rows >= chunk_rows:
-                full = pd.concat(buf, ignore_index=True)
-                yield _apply(full.iloc[:chunk_rows].reset_index(drop=True), columns, where)
-                rest = full.iloc[chunk_rows:].reset_index(drop=True)
-                buf, rows = [rest], len(rest)
-        if rows:
-            yield _apply(pd.concat(buf, ignore_index=True), columns, where)
-    elif fmt == "root":
-        t = _open_tree(p, tree)
-        wanted = _pick_columns(list(t.keys()), columns, where, p)
-        for df in _root_frame(t, p, list(dict.fromkeys(wanted)), step_size=chunk_rows):
-            yield _apply(df, columns, where)
-    elif fmt == "hdf5":
-        f, all_cols, node = _hdf5_columns(p, tree)
-        with f:
-            wanted = _pick_columns(all_cols, columns, where, p)
-            n = _hdf5_len(node, all_cols)
-            for start in range(0, n, chunk_rows):
-                sl = slice(start, min(n, start + chunk_rows))
-                yield _apply(
-                    _hdf5_slice(node, list(dict.fromkeys(wanted)), all_cols, sl), columns, where
-                )
-    else:
-        df = read_table(p, columns, where=where, names=names)
-        for start in range(0, len(df), chunk_rows):
-            yield df.iloc[start : start + chunk_rows].reset_index(drop=True)
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        msg = f"chunk_rows must be an integer >= 1; got {short(chunk_rows)}"
+        raise DataError(msg, key="chunk_rows", value=chunk_rows)
+    return _tables(
+        path,
+        columns,
+        chunk_rows,
+        tree=tree,
+        where=where,
+        names=names,
+        header=header,
+        missing=missing,
+        keep_all=keep_all,
+        passes_column=passes_column,
+    )
 
 
 def write_table(
