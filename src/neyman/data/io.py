@@ -301,7 +301,12 @@ def _csv_columns(
     if names is not None:
         return [str(n) for n in names], has_header
     if has_header:
-        return [f.strip().strip('"') for f in first], has_header
+        cols = [f.strip().strip('"') for f in first]
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        if dup:
+            msg = f"{path}: the header names {', '.join(repr(d) for d in dup[:5])} more than once; give each column its own name"
+            raise DataError(msg, key=dup[0], path=str(path), available=cols)
+        return cols, has_header
     return [f"col{i}" for i in range(len(first))], has_header
 
 
@@ -324,57 +329,157 @@ def _read_csv(
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         msg = f"{path} is not a readable CSV table: {text}"
         raise DataError(msg, path=str(path)) from None
-    return df[wanted] if list(df.columns) != wanted else df
+    df = df[wanted] if list(df.columns) != wanted else df
+    if len(df) and df.isna().to_numpy().any():  # a short row leaves NaN in its last fields
+        _csv_short_row(path, len(available), has_header)
+    elif not _ends_with_newline(path):
+        _csv_short_row(path, len(available), has_header, last_only=True)
+    for c in df.columns:
+        if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
+            _csv_text_among_numbers(path, df[c], str(c), has_header)
+    return df
+
+
+def _ends_with_newline(path: Path) -> bool:
+    if path.suffix.lower() == ".gz":
+        return True  # a cut gzip stream fails to decompress instead
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 1))
+        return fh.read(1) in (b"\n", b"\r")
+
+
+def _csv_short_row(path: Path, n_fields: int, has_header: bool, *, last_only: bool = False) -> None:
+    """Refuse a row with fewer fields than the header: a cut file or a broken line."""
+    import csv
+
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        bad: tuple[int, int] | None = None
+        for row in reader:
+            if reader.line_num == 1 and has_header:
+                continue
+            if row and len(row) < n_fields:
+                bad = (reader.line_num, len(row))
+                if not last_only:
+                    break
+            elif last_only:
+                bad = None
+    if bad is not None:
+        msg = (
+            f"{path}: line {bad[0]} has {bad[1]} of {n_fields} fields; the file looks cut or "
+            "the line broken; restore the file (or remove that line)"
+        )
+        raise DataError(msg, path=str(path), value=bad[0])
+
+
+def _csv_text_among_numbers(
+    path: Path, col: pd.Series, name: str, has_header: bool, offset: int = 0
+) -> None:
+    """Refuse text in a column of numbers (a text-only column, e.g. a class name, is fine)."""
+    present = col.notna().to_numpy()
+    numbers = pd.to_numeric(col, errors="coerce").notna().to_numpy()
+    text = present & ~numbers
+    if numbers.any() and text.any():
+        i = int(np.flatnonzero(text)[0])
+        line = offset + i + (2 if has_header else 1)
+        msg = (
+            f"{path}: column '{name}' holds numbers and text; first text {short(str(col.iloc[i]), 40)!r} "
+            f"on line {line}; fix or remove that row"
+        )
+        raise DataError(msg, key=name, path=str(path), value=col.iloc[i])
 
 
 # --------------------------------------------------------------------------- HDF5
 def _hdf5_columns(path: Path, key: str | None) -> tuple[Any, list[str], Any]:
+    """Open an HDF5 file and find its table: (file, column names, dataset or group).
+
+    Data stored outside the file (external storage, external links, virtual datasets) are
+    refused: reading them would pull in files the user did not name.
+    """
     import h5py
 
     try:
         f = h5py.File(path, "r")
-    except OSError as exc:
-        msg = f"{path} is not an HDF5 file h5py can read ({exc})"
-        raise DataError(msg) from None
-    node = f if key is None else f.get(key)
-    if key is None:
-        members = list(f.values())
-        if len(members) == 1 and isinstance(members[0], h5py.Group):
-            node = members[0]  # a file holding one group of columns, as write_table makes
-    if node is None:
+    except (OSError, ValueError) as exc:
+        msg = f"{path} is not an HDF5 file h5py can read ({_first_line(exc)})"
+        raise DataError(msg, path=str(path)) from None
+    try:
+        return (f, *_hdf5_locate(f, path, key))
+    except DataError:
         f.close()
-        msg = f"key '{key}' not in {path}{did_you_mean(str(key), list(f.keys()))}"
-        raise MissingColumnError(msg)
+        raise
+    except Exception as exc:  # h5py raises KeyError/OSError/RuntimeError on damaged files
+        f.close()
+        msg = f"{path} cannot be read as HDF5 ({type(exc).__name__}: {_first_line(exc)}); is the file complete?"
+        raise DataError(msg, path=str(path)) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return short(text.splitlines()[0] if text else type(exc).__name__, 160)
+
+
+def _hdf5_member(group: Any, name: str, path: Path) -> Any:
+    """``group[name]``, refusing links to other files and data stored outside this one."""
+    import h5py
+
+    link = group.get(name, getlink=True)
+    if isinstance(link, h5py.ExternalLink):
+        msg = f"{path}: '{name}' is an external link to {link.filename}; neyman reads only data inside the file you name (copy the data in)"
+        raise DataError(msg, key=name, path=str(path))
+    node = group[name]
+    if isinstance(node, h5py.Dataset) and (node.external or node.is_virtual):
+        what = "external storage" if node.external else "a virtual dataset"
+        msg = f"{path}: dataset '{name}' uses {what} (data in other files); neyman reads only data inside the file you name"
+        raise DataError(msg, key=name, path=str(path))
+    return node
+
+
+def _hdf5_locate(f: Any, path: Path, key: str | None) -> tuple[list[str], Any]:
+    import h5py
+
+    if key is not None:
+        if f.get(key, getlink=True) is None:
+            names = list(f.keys())  # built while the file is open
+            msg = f"key '{key}' not in {path}{did_you_mean(str(key), names)}"
+            raise MissingColumnError(msg, key=str(key), path=str(path), available=names)
+        node = _hdf5_member(f, key, path)
+    else:
+        node = f
+        members = list(f.keys())
+        if len(members) == 1:
+            only = _hdf5_member(f, members[0], path)
+            if isinstance(only, h5py.Group):
+                node = only  # a file holding one group of columns, as write_table makes
     if isinstance(node, h5py.Dataset):
-        names = node.attrs.get("columns")
-        cols = (
-            [str(c) for c in names]
-            if names is not None
-            else [f"col{i}" for i in range(node.shape[1])]
-        )
-        return f, cols, node
-    datasets = {k: v for k, v in node.items() if isinstance(v, h5py.Dataset)}
+        return _hdf5_2d(node, path), node
+    datasets = {}
+    for name in node:
+        member = _hdf5_member(node, name, path)
+        if isinstance(member, h5py.Dataset):
+            datasets[name] = member
     one_d = [k for k, v in datasets.items() if v.ndim == 1]
     order = node.attrs.get("columns")
     if order is not None:  # h5py lists keys alphabetically; the writer stores the real order
         one_d = [str(c) for c in order if str(c) in datasets]
     if one_d:
-        return f, one_d, node
+        return one_d, node
     two_d = [k for k, v in datasets.items() if v.ndim == 2]
     if len(two_d) == 1:
-        return _hdf5_columns_close(f, path, two_d[0])
-    f.close()
+        return _hdf5_2d(datasets[two_d[0]], path), datasets[two_d[0]]
     msg = f"{path} has no group of 1-D columns or single 2-D dataset; name one with tree='KEY'"
-    raise DataError(msg)
+    raise DataError(msg, path=str(path))
 
 
-def _hdf5_columns_close(f: Any, path: Path, key: str) -> tuple[Any, list[str], Any]:
-    node = f[key]
+def _hdf5_2d(node: Any, path: Path) -> list[str]:
+    if node.ndim != 2:
+        msg = f"{path}: dataset '{node.name}' has shape {node.shape}; a table needs 2 dimensions"
+        raise DataError(msg, key=str(node.name), path=str(path))
     names = node.attrs.get("columns")
-    cols = (
-        [str(c) for c in names] if names is not None else [f"col{i}" for i in range(node.shape[1])]
-    )
-    return f, cols, node
+    if names is not None and len(names) == node.shape[1]:
+        return [str(c) for c in names]
+    return [f"col{i}" for i in range(node.shape[1])]
 
 
 def _hdf5_slice(node: Any, cols: Sequence[str], all_cols: Sequence[str], sl: slice) -> pd.DataFrame:
@@ -462,7 +567,10 @@ def _parquet_source(p: Path) -> _Source:
 
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
         if chunk_rows is None:
-            df = _parquet_call(p, lambda: pq.read_table(p, columns=cols).to_pandas())
+            df = _parquet_call(
+                p,
+                lambda: pq.read_table(p, columns=cols, page_checksum_verification=True).to_pandas(),
+            )
             yield df, len(df)
             return
         yield from _parquet_batches(p, cols, chunk_rows)
@@ -485,7 +593,12 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
     import pyarrow.parquet as pq
 
     # no pre-buffering and small batches: memory stays near one chunk, not one row group
-    pf = _parquet_call(p, lambda: pq.ParquetFile(p, pre_buffer=False, buffer_size=1 << 20))
+    pf = _parquet_call(
+        p,
+        lambda: pq.ParquetFile(
+            p, pre_buffer=False, buffer_size=1 << 20, page_checksum_verification=True
+        ),
+    )
     batches: list[Any] = []
     rows = 0
     it = pf.iter_batches(batch_size=min(chunk_rows, 4096), columns=cols, use_threads=False)
@@ -537,14 +650,23 @@ def _csv_batches(
     import pyarrow.csv as pacsv
 
     read_opts = _csv_options(p, names, header)
+    has_header = bool(read_opts.skip_rows) or not (
+        read_opts.autogenerate_column_names or read_opts.column_names
+    )
     try:
         reader = pacsv.open_csv(p, read_options=read_opts)
         buf: list[pd.DataFrame] = []
         rows = 0
+        seen = 0
         for batch in reader:
             df = batch.to_pandas()
             df.columns = available[: len(df.columns)]
-            buf.append(df[cols])
+            df = df[cols]
+            for c in df.columns:
+                if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
+                    _csv_text_among_numbers(p, df[c], str(c), has_header, seen)
+            seen += len(df)
+            buf.append(df)
             rows += len(df)
             while rows >= chunk_rows:
                 full = pd.concat(buf, ignore_index=True)
@@ -568,7 +690,12 @@ def _hdf5_source(p: Path, tree: str | None) -> _Source:
         step = n if chunk_rows is None else chunk_rows
         for start in range(0, n, max(step, 1)):
             sl = slice(start, min(n, start + step))
-            yield _hdf5_slice(node, cols, all_cols, sl), sl.stop - sl.start
+            try:
+                part = _hdf5_slice(node, cols, all_cols, sl)
+            except Exception as exc:  # damaged chunks, filters that are not installed, ...
+                msg = f"{p} cannot be read as HDF5 ({type(exc).__name__}: {_first_line(exc)}); is the file complete?"
+                raise DataError(msg, path=str(p)) from None
+            yield part, sl.stop - sl.start
         if n == 0:
             yield pd.DataFrame({c: [] for c in cols}), 0
 
@@ -831,8 +958,9 @@ def write_table(
     tmp = Path(tmp_name)
     try:
         if fmt == "parquet":
-            # small row groups let iter_table stream with bounded memory
-            df.to_parquet(tmp, index=False, row_group_size=32_768)
+            # small row groups let iter_table stream with bounded memory; page checksums let
+            # a reader notice a flipped bit
+            df.to_parquet(tmp, index=False, row_group_size=32_768, write_page_checksum=True)
         elif fmt == "csv":
             df.to_csv(tmp, index=False, compression="gzip" if p.suffix == ".gz" else None)
         elif fmt == "root":
