@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,11 @@ class RootTree:
     obj: Any
     branches: dict[str, Branch]
     is_rntuple: bool
+    aliases: dict[str, str] = field(default_factory=dict)  # short name -> full path
+
+    def resolve(self, name: str) -> str:
+        """The full branch path of ``name`` (a full path, or a unique short name)."""
+        return self.aliases.get(name, name)
 
     @property
     def label(self) -> str:
@@ -107,7 +112,18 @@ def open_tree(path: Path, tree: str | None) -> RootTree:
     except Exception as exc:
         msg = f"{path}:{tree} cannot be read by uproot ({type(exc).__name__}: {_first_line(exc)}); is the file complete?"
         raise DataError(msg, path=str(path), key=tree) from None
-    return RootTree(path, tree, obj, branches, is_rntuple)
+    return RootTree(path, tree, obj, branches, is_rntuple, _aliases(branches))
+
+
+def _aliases(branches: dict[str, Branch]) -> dict[str, str]:
+    """Unique last parts of nested TTree paths (``evt/P3/P3.Px`` -> ``P3.Px``), so that
+    expressions can name them (a ``/`` would read as a division)."""
+    shorts: dict[str, list[str]] = {}
+    for key in branches:
+        last = key.rsplit("/", 1)[-1]
+        if last != key:
+            shorts.setdefault(last, []).append(key)
+    return {s: ks[0] for s, ks in shorts.items() if len(ks) == 1 and s not in branches}
 
 
 def _classify(
@@ -148,7 +164,7 @@ def _classify(
             if dims[0] is None:
                 return Branch(name, "jagged", typename or f"var * {form.primitive}")
             return Branch(name, "fixed", typename or f"{form.primitive}[{dims[0]}]", dims[0])
-    if cls == "RecordForm" and (subfields or not dims):
+    if cls == "RecordForm" and subfields:
         return Branch(name, "group", typename or "record")
     return Branch(name, "object", typename or str(form.type))
 
@@ -215,10 +231,11 @@ def flat_names(t: RootTree) -> tuple[list[str], list[Branch]]:
 def skipped_message(t: RootTree, skipped: Sequence[Branch]) -> str:
     """One line saying which branches a whole-tree read left out, and why."""
     jagged = [b.name for b in skipped if b.kind == "jagged"]
+    short_names = {full: alias for alias, full in t.aliases.items()}
     objects = [f"{b.name} ({b.typename})" for b in skipped if b.kind == "object"]
     parts = []
     if jagged:
-        ex = jagged[0]
+        ex = short_names.get(jagged[0], jagged[0])  # a name an expression can use
         parts.append(
             f"{len(jagged)} jagged ({', '.join(jagged[:6])}{', ...' if len(jagged) > 6 else ''}; "
             f"ask for e.g. {ex}[0], len({ex}), max({ex}))"
@@ -228,26 +245,29 @@ def skipped_message(t: RootTree, skipped: Sequence[Branch]) -> str:
             f"{len(objects)} that uproot cannot read as numbers ({', '.join(objects[:4])}"
             f"{', ...' if len(objects) > 4 else ''})"
         )
-    return f"{t.label}: skipped {len(skipped)} branches: " + "; ".join(parts)
+    noun = "branch" if len(skipped) == 1 else "branches"
+    return f"{t.label}: skipped {len(skipped)} {noun}: " + "; ".join(parts)
 
 
 def check_plain(t: RootTree, name: str) -> None:
     """Refuse a branch asked for by name that is not one number per event."""
-    b = t.branches[name]
+    full = t.resolve(name)
+    b = t.branches[full]
     if b.kind == "flat":
         return
+    e = {f: a for a, f in t.aliases.items()}.get(full, name)  # a name expressions can use
     if b.kind == "jagged":
         msg = (
             f"branch '{name}' in {t.label} is jagged ({b.typename}: a variable number per event); "
-            f"ask for {name}[0], len({name}), sum({name}), max({name}), ..."
+            f"ask for {e}[0], len({e}), sum({e}), max({e}), ..."
         )
     elif b.kind == "fixed":
         msg = (
             f"branch '{name}' in {t.label} is a fixed-size array ({b.typename}); ask for "
-            f"{name}[0] ... {name}[{b.size - 1}], or sum({name})"
+            f"{e}[0] ... {e}[{b.size - 1}], or sum({e})"
         )
     elif b.kind == "group":
-        subs = [k for k in t.branches if k.startswith(name + "/") or k.startswith(name + ".")]
+        subs = [k for k in t.branches if k.startswith((full + "/", full + "."))]
         msg = f"branch '{name}' in {t.label} only groups sub-branches ({', '.join(subs[:5])}{', ...' if len(subs) > 5 else ''}); ask for those"
     else:
         msg = f"branch '{name}' in {t.label} holds {b.typename}, which uproot cannot read as numbers; leave it out"
@@ -256,6 +276,7 @@ def check_plain(t: RootTree, name: str) -> None:
 
 def read_branch(t: RootTree, name: str, start: int, stop: int) -> Any:
     """One branch for entries [start, stop): NumPy for flat/fixed TTree branches, else awkward."""
+    name = t.resolve(name)
     b = t.branches[name]
     try:
         if t.is_rntuple:

@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,7 @@ class _Plan:
     raw: list[str]  # source columns to read
     where: str | None
     source: str  # "file.root:Events", for messages
+    split: dict[str, tuple[str, int]] = field(default_factory=dict)  # "x[1]" -> ("x", 1)
 
 
 def _parse_column(text: str, available: Sequence[str], source: str) -> Expression:
@@ -126,6 +127,7 @@ def _plan(
     *,
     default: Sequence[str] | None = None,
     check_plain: Callable[[str], None] | None = None,
+    split: Mapping[str, tuple[str, int]] | None = None,
 ) -> _Plan:
     """Resolve output columns and the selection into the source columns they need.
 
@@ -150,17 +152,21 @@ def _plan(
                 raise MissingColumnError(msg, key=name, path=source, available=available)
             raw[name] = None
 
+    derived: dict[str, tuple[str, int]] = {}
     for c in out:
         if c in avail:
             if check_plain is not None:
                 check_plain(c)
             plain.add(c)
             raw[c] = None
+        elif split and c in split:  # an element of a fixed-size array, e.g. 'evt/a[10][3]'
+            derived[c] = split[c]
+            raw[split[c][0]] = None
         else:
             need(_parse_column(c, available, source))
     if where:
         need(parse_expression(where))
-    return _Plan(out, plain, list(raw), where or None, source)
+    return _Plan(out, plain, list(raw), where or None, source, derived)
 
 
 def _check_missing_policy(missing: MissingPolicy, plan: _Plan) -> None:
@@ -207,6 +213,9 @@ def _finish(
     for c in dict.fromkeys(plan.out):
         if c in plan.plain:
             data[c] = _plain(raw[c])
+        elif c in plan.split:
+            branch, i = plan.split[c]
+            data[c] = np.asarray(_plain(raw[branch]))[:, i]
         else:
             values, miss = evaluate_feature(c, raw)
             data[c] = values
@@ -232,7 +241,7 @@ def _finish(
         )
         raise DataError(msg, key=c, path=plan.source)
     passes &= ~drop
-    df = pd.DataFrame(data, copy=False)
+    df = pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
     if len(data) != len(plan.out):
         df = df[plan.out]
     if keep_all:
@@ -540,6 +549,7 @@ class _Source:
     read: Callable[[list[str], int | None], Chunks]  # (columns, chunk rows or None=all)
     default: list[str] | None = None
     check_plain: Callable[[str], None] | None = None
+    split: dict[str, tuple[str, int]] = field(default_factory=dict)
     close: Callable[[], None] = lambda: None
     note: str = ""  # what a whole-table read left out, one line
     skipped: tuple[str, ...] = ()
@@ -705,10 +715,20 @@ def _hdf5_source(p: Path, tree: str | None) -> _Source:
 def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _Source:
     t = _root.open_tree(p, tree)
     default, skipped = _root.flat_names(t)
+    split = {
+        f"{b.name}[{i}]": (b.name, i)
+        for b in t.branches.values()
+        if b.kind == "fixed"
+        for i in range(b.size)
+    }
     if columns is None:
-        bad = _probe(t, default)
-        default = [c for c in default if c.split("[")[0] not in bad and c not in bad]
+        bad = _probe(t, [split[c][0] if c in split else c for c in default])
+        default = [c for c in default if (split[c][0] if c in split else c) not in bad]
         skipped = [*skipped, *bad.values()]
+        if not default:
+            what = _root.skipped_message(t, skipped) if skipped else f"{t.label} has no branches"
+            msg = f"{what}; nothing holds one number per event, so name columns (expressions)"
+            raise DataError(msg, path=str(p), available=list(t.branches))
 
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
         n = t.num_entries
@@ -722,10 +742,11 @@ def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _S
     note = _root.skipped_message(t, skipped) if skipped else ""
     return _Source(
         t.label,
-        list(t.branches),
+        [*t.branches, *t.aliases],
         read,
         default=default,
         check_plain=lambda c: _root.check_plain(t, c),
+        split=split,
         note=note,
         skipped=tuple(b.name for b in skipped),
     )
@@ -735,7 +756,7 @@ def _probe(t: _root.RootTree, names: Sequence[str]) -> dict[str, _root.Branch]:
     """Branches of a whole-tree read that fail on their first entry (left out, reported)."""
     bad: dict[str, _root.Branch] = {}
     stop = min(1, t.num_entries)
-    for name in dict.fromkeys(c if c in t.branches else c.rsplit("[", 1)[0] for c in names):
+    for name in dict.fromkeys(names):
         try:
             _root.read_branch(t, name, 0, stop)
         except DataError:
@@ -799,6 +820,7 @@ def _tables(
             src.label,
             default=src.default,
             check_plain=src.check_plain,
+            split=src.split,
         )
         _check_missing_policy(missing, plan)
         if src.note:
