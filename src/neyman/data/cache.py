@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from neyman.data.io import MissingPolicy, file_format, read_table, write_table
+from neyman.data.io import (
+    MissingPolicy,
+    PathOrPaths,
+    expand_paths,
+    file_format,
+    read_table,
+    write_table,
+)
 from neyman.errors import DataError, NeymanError
 
 __all__ = ["cache_dir", "cache_path", "cached_read_table", "content_hash"]
@@ -74,7 +81,7 @@ def cache_path(path: str | os.PathLike[str], tree: str | None = None) -> Path:
 
 
 def cached_read_table(
-    path: str | os.PathLike[str],
+    path: PathOrPaths,
     columns: Sequence[str] | None = None,
     *,
     tree: str | None = None,
@@ -89,8 +96,30 @@ def cached_read_table(
     The whole flat table is cached on first read; later reads evaluate ``columns`` and
     ``where`` on the cache. Expressions that need branches the flat table lacks (jagged ROOT
     branches) are read from the source, uncached. Errors always name the source file.
+    A glob or a list of files is read file by file, each through the cache.
     """
-    p = Path(path)
+    paths = expand_paths(path)
+    single = isinstance(path, str | os.PathLike) and paths == [Path(path)]
+    if not single:
+        parts = [
+            cached_read_table(
+                q,
+                columns,
+                tree=tree,
+                where=where,
+                use_cache=use_cache,
+                missing=missing,
+                keep_all=keep_all,
+                passes_column=passes_column,
+            )
+            for q in paths
+        ]
+        for q, part in zip(paths[1:], parts[1:], strict=True):
+            if list(part.columns) != list(parts[0].columns):
+                msg = f"{q} has other columns than {paths[0]}; files read together need one schema, or name the columns"
+                raise DataError(msg, path=str(q), available=[str(c) for c in parts[0].columns])
+        return pd.concat(parts, ignore_index=True)
+    p = paths[0]
 
     def direct() -> pd.DataFrame:
         return read_table(

@@ -35,6 +35,8 @@ from neyman.errors import ConfigError, DataError, MissingColumnError, did_you_me
 __all__ = [
     "SUPPORTED_READ",
     "MissingPolicy",
+    "PathOrPaths",
+    "expand_paths",
     "SUPPORTED_WRITE",
     "file_format",
     "iter_table",
@@ -795,8 +797,78 @@ def _open_source(
     return _numpy_source(p, fmt, names)
 
 
+PathOrPaths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+"""One file, a glob such as ``"data/*.root"``, or a list of files (one schema)."""
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+def expand_paths(path: PathOrPaths) -> list[Path]:
+    """The files ``path`` names: itself, the sorted matches of a glob, or each of a list.
+
+    A name with ``*``, ``?`` or ``[`` that is not an existing file is a glob; one that
+    matches nothing is a :class:`DataError`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.csv", "a.csv"):
+    ...     _ = (d / name).write_text("x")
+    >>> [p.name for p in expand_paths(str(d / "*.csv"))]
+    ['a.csv', 'b.csv']
+    """
+    if isinstance(path, str | os.PathLike):
+        items: list[str | os.PathLike[str]] = [path]
+    else:
+        items = list(path)
+        if not items:
+            msg = "no input files given; name at least one file"
+            raise DataError(msg)
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        text = str(item)
+        if _GLOB.search(text) and not p.exists():
+            anchor = Path(p.anchor) if p.is_absolute() else Path()
+            pattern = str(p.relative_to(anchor)) if p.is_absolute() else text
+            matches = sorted(q for q in anchor.glob(pattern) if q.is_file())
+            if not matches:
+                msg = f"no file matches '{short(text)}'; check the pattern (relative paths start at {Path.cwd()})"
+                raise DataError(msg, path=text)
+            out.extend(matches)
+        else:
+            out.append(p)
+    return out
+
+
 def _tables(
-    path: str | os.PathLike[str],
+    path: PathOrPaths,
+    columns: Sequence[str] | None,
+    chunk_rows: int | None,
+    **kw: Any,
+) -> Iterator[pd.DataFrame]:
+    """Chunks of every file ``path`` names, checked to share one set of columns."""
+    paths = expand_paths(path)
+    first: list[str] | None = None
+    for p in paths:
+        for df in _file_tables(p, columns, chunk_rows, **kw):
+            if first is None:
+                first = [str(c) for c in df.columns]
+            elif [str(c) for c in df.columns] != first:
+                extra = [str(c) for c in df.columns if str(c) not in first]
+                lacking = [c for c in first if c not in df.columns]
+                msg = (
+                    f"{p} has other columns than {paths[0]} (extra: {', '.join(extra[:5]) or 'none'}; "
+                    f"lacking: {', '.join(lacking[:5]) or 'none'}); files read together need one schema, "
+                    "or name the columns"
+                )
+                raise DataError(msg, path=str(p), available=first)
+            yield df
+
+
+def _file_tables(
+    p: Path,
     columns: Sequence[str] | None,
     chunk_rows: int | None,
     *,
@@ -810,7 +882,6 @@ def _tables(
 ) -> Iterator[pd.DataFrame]:
     if isinstance(columns, str):
         columns = [columns]
-    p = Path(path)
     src = _open_source(p, tree=tree, names=names, header=header, columns=columns)
     try:
         plan = _plan(
@@ -835,7 +906,7 @@ def _tables(
 
 
 def read_table(
-    path: str | os.PathLike[str],
+    path: PathOrPaths,
     columns: Sequence[str] | None = None,
     *,
     tree: str | None = None,
@@ -850,10 +921,12 @@ def read_table(
 
     Parameters
     ----------
-    path : path
-        ``.root`` (a TTree or RNTuple, via uproot), ``.parquet``, ``.csv``/``.csv.gz``/``.data``
-        (header detected, or header-less with ``names=``), ``.h5``/``.hdf5`` (a 2-D dataset
-        or a group of 1-D columns; ``tree=`` names it), ``.npy``/``.npz``.
+    path : path, glob or list of paths
+        One file, a glob (``"data/*.root"``, sorted) or a list of files sharing one schema,
+        read one after the other. Formats: ``.root`` (a TTree or RNTuple, via uproot),
+        ``.parquet``, ``.csv``/``.csv.gz``/``.data`` (header detected, or header-less with
+        ``names=``), ``.h5``/``.hdf5`` (a 2-D dataset or a group of 1-D columns; ``tree=``
+        names it), ``.npy``/``.npz``.
     columns : list of str, optional
         Columns to return, each a column name or an expression of the restricted grammar
         (:mod:`neyman.data.expressions`): ``"Jet_pt[0]"``, ``"len(Jet_pt)"``,
@@ -924,7 +997,7 @@ def read_table(
 
 
 def iter_table(
-    path: str | os.PathLike[str],
+    path: PathOrPaths,
     columns: Sequence[str] | None = None,
     *,
     chunk_rows: int = 100_000,
