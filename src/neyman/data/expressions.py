@@ -183,8 +183,8 @@ def _dotted(node: ast.AST) -> str | None:
     if not isinstance(node, ast.Name):
         return None
     parts.append(node.id)
-    if any(p.startswith("_") for p in parts[:-1]) or parts[0].startswith("_"):
-        return None  # dunders and private names are never columns we resolve
+    if any(p.startswith("__") for p in parts):
+        return None  # dunder names are never columns: refused, as attribute access would be
     return ".".join(reversed(parts))
 
 
@@ -232,6 +232,8 @@ def _check_nodes(text: str, tree: ast.Expression) -> None:
             continue
         if not isinstance(node, _ALLOWED):
             raise _not_allowed(text, node)
+        if isinstance(node, ast.Name) and _dotted(node) is None:
+            raise _not_allowed(text, node, " (names starting with __ are not columns)")
         if isinstance(node, ast.Attribute):
             if _dotted(node) is None:
                 raise _not_allowed(text, node, " (attributes are not accessed)")
