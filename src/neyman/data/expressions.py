@@ -170,8 +170,13 @@ def _base_of(indexed: str) -> str:
     return indexed[: indexed.rindex("[")]
 
 
+def _shown(text: str, limit: int = 200) -> str:
+    """An expression for a one-line message: line breaks escaped, cut to ``limit``."""
+    return short(text.replace("\r", "\\r").replace("\n", "\\n"), limit)
+
+
 def _error(text: str, detail: str, role: str = "expression") -> ConfigError:
-    return ConfigError(f"{role} '{short(text)}' {detail}", key=text)
+    return ConfigError(f"{role} '{_shown(text)}' {detail}", key=text)
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -417,7 +422,7 @@ class _Columns:
         if name not in self.cache:
             if name not in self.arrays:
                 names = [str(c) for c in self.arrays]
-                msg = f"{self.role} '{short(self.text)}' uses '{name}', which is not a column{did_you_mean(name, names)}"
+                msg = f"{self.role} '{_shown(self.text)}' uses '{name}', which is not a column{did_you_mean(name, names)}"
                 raise MissingColumnError(msg, key=name, available=names)
             self.cache[name] = _convert(name, self.arrays[name])
         return self.cache[name]

@@ -26,6 +26,7 @@ import pandas as pd
 from neyman.data import _root
 from neyman.data.expressions import (
     Expression,
+    _shown,
     evaluate_feature,
     evaluate_selection,
     parse_expression,
@@ -149,7 +150,7 @@ def _plan(
     def need(expr: Expression) -> None:
         for name in expr.columns_for(avail):
             if name not in avail:
-                where_used = "" if name == expr.text else f" (used in '{short(expr.text, 80)}')"
+                where_used = "" if name == expr.text else f" (used in '{_shown(expr.text, 80)}')"
                 msg = f"column '{name}'{where_used} not in {source}{did_you_mean(name, available)}"
                 raise MissingColumnError(msg, key=name, path=source, available=available)
             raw[name] = None
@@ -183,10 +184,10 @@ def _check_missing_policy(missing: MissingPolicy, plan: _Plan) -> None:
     exprs = [c for c in plan.out if c not in plan.plain]
     for key, value in missing.items():
         if key not in plan.out:
-            msg = f"data.missing names '{short(key)}', which is not a feature{did_you_mean(str(key), exprs or plan.out)}"
+            msg = f"data.missing names '{_shown(str(key))}', which is not a feature{did_you_mean(str(key), exprs or plan.out)}"
             raise ConfigError(msg, key=str(key), available=exprs)
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-            msg = f"data.missing fill value for '{short(key)}' must be a finite number; got {short(value)}"
+            msg = f"data.missing fill value for '{_shown(str(key))}' must be a finite number; got {short(value)}"
             raise ConfigError(msg, key=str(key), value=value)
 
 
@@ -237,8 +238,8 @@ def _finish(
             continue
         msg = (
             f"{int(hit.sum())} of {int(passes.sum())} selected events in {plan.source} have no "
-            f"value for '{short(c)}' (a missing object, e.g. an event without that jet); "
-            f"set data.missing: drop, or data.missing: {{'{short(c)}': -1}} "
+            f"value for '{_shown(c)}' (a missing object, e.g. an event without that jet); "
+            f"set data.missing: drop, or data.missing: {{'{_shown(c)}': -1}} "
             "(missing= in read_table)"
         )
         raise DataError(msg, key=c, path=plan.source)
