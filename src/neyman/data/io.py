@@ -1067,7 +1067,12 @@ def write_table(
     fmt = file_format(p, write=True)
     if not p.parent.exists():
         msg = f"directory {p.parent} does not exist; create it first"
-        raise DataError(msg)
+        raise DataError(msg, path=str(p))
+    if fmt in ("root", "hdf5", "npy"):
+        for c in df.columns:
+            if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
+                msg = f"column '{c}' holds {df[c].dtype} values; {p.suffix} output takes numbers only; write .parquet or .csv, or leave the column out"
+                raise DataError(msg, key=str(c), path=str(p))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -1095,7 +1100,7 @@ def write_table(
                     g.create_dataset(str(c), data=df[c].to_numpy())
         else:  # npy
             with tmp.open("wb") as fh:
-                np.save(fh, df.to_numpy(), allow_pickle=False)
+                np.save(fh, df.to_numpy(dtype=np.float64), allow_pickle=False)
         tmp.replace(p)
     except BaseException:
         tmp.unlink(missing_ok=True)
