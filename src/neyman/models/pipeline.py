@@ -155,27 +155,45 @@ def read_events(
     ``Events.entry`` gives each row's event number in the file. ``use_cache`` reads
     through the Parquet cache of :mod:`neyman.data.cache`.
     """
-    from neyman.data import evaluate_selection
+    from neyman.data import evaluate_feature, evaluate_selection
     from neyman.data.cache import cached_read_table
-    from neyman.data.selection import selection_columns
 
-    sel_cols = [] if selection is None else selection_columns(selection)
-    wanted = list(dict.fromkeys([*features, *extra, *sel_cols]))
-    df = cached_read_table(path, wanted, tree=tree, use_cache=use_cache)
+    texts = [*features, *extra] + ([] if selection is None else [selection])
+    df = cached_read_table(path, raw_columns(texts), tree=tree, use_cache=use_cache)
+    cols = {str(c): df[c].to_numpy() for c in df.columns}
     n = len(df)
-    if selection is not None:
-        passed = evaluate_selection(selection, {c: df[c].to_numpy() for c in df.columns})
-    else:
-        passed = np.ones(n, dtype=bool)
+    passed = (
+        np.ones(n, dtype=bool) if selection is None else evaluate_selection(selection, cols)
+    )
     entry = np.arange(n, dtype=np.int64)
+    values = pd.DataFrame({f: evaluate_feature(f, cols)[0] for f in features}, index=entry)
+    others = pd.DataFrame({c: evaluate_feature(c, cols)[0] for c in extra}, index=entry)
     if apply_selection:
-        df, entry, passed = df.loc[passed].reset_index(drop=True), entry[passed], passed[passed]
-    values = df[list(features)].astype(np.float64)
+        values, others, entry, passed = values[passed], others[passed], entry[passed], passed[passed]
+    values = values.reset_index(drop=True)
     keep = apply_missing(values, missing, source=str(path))
     if not keep.all():
         values = values.loc[keep].reset_index(drop=True)
-        df, entry, passed = df.loc[keep].reset_index(drop=True), entry[keep], passed[keep]
-    return Events(values, df[list(extra)].reset_index(drop=True), entry, passed, n)
+        others, entry, passed = others[keep], entry[keep], passed[keep]
+    return Events(values, others.reset_index(drop=True), entry, passed, n)
+
+
+def raw_columns(expressions: Sequence[str]) -> list[str]:
+    """The source columns that the expressions read, in order of first use.
+
+    ``x[i]`` is asked for as that column (the readers serve elements of jagged branches by
+    that name); every other name as the branch itself.
+    """
+    from neyman.data import parse_expression
+
+    out: list[str] = []
+    for text in expressions:
+        e = parse_expression(text)
+        bases = {lit[: lit.rindex("[")] for lit in e.indexed}
+        for c in [*e.indexed, *(b for b in e.branches if b not in bases)]:
+            if c not in out:
+                out.append(c)
+    return out
 
 
 @dataclass
@@ -269,15 +287,17 @@ class Pipeline:
         if isinstance(data, str | os.PathLike):
             values = self.read(data, tree=tree).values
         elif isinstance(data, pd.DataFrame):
-            absent = [f for f in self.features if f not in data.columns]
-            if absent:
-                msg = f"table lacks the pipeline's features {', '.join(map(repr, absent))}"
-                raise DataError(msg, key=absent[0], available=[str(c) for c in data.columns])
-            values = data[self.features].astype(np.float64)
-            if self.selection is not None:
-                from neyman.data import evaluate_selection
+            from neyman.data import evaluate_feature, evaluate_selection
 
-                cols = {str(c): data[c].to_numpy() for c in data.columns}
+            # a column named by the expression serves it; otherwise it is evaluated
+            cols = {str(c): data[c].to_numpy() for c in data.columns}
+            values = pd.DataFrame(
+                {
+                    f: cols[f].astype(np.float64) if f in cols else evaluate_feature(f, cols)[0]
+                    for f in self.features
+                }
+            )
+            if self.selection is not None:
                 values = values.loc[evaluate_selection(self.selection, cols)]
             values = values.reset_index(drop=True)
             values = values.loc[apply_missing(values, self.missing, source="table")]

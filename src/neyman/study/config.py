@@ -30,6 +30,7 @@ __all__ = [
     "StudyConfig",
     "load_config",
     "parse_config",
+    "validate_expressions",
     "validate_methods",
 ]
 
@@ -226,6 +227,31 @@ def _method_error(source: str, index: int, text: str, **attrs: Any) -> ConfigErr
     return ConfigError(f"{source}: methods.{index}: {text}", **attrs)
 
 
+def validate_expressions(cfg: StudyConfig, *, source: str = "config") -> None:
+    """Parse every feature and selection with the one restricted evaluator (no file read).
+
+    Raises a one-line :class:`~neyman.errors.ConfigError` with ``key`` the config key
+    (``data.features.<i>``, ``data.selection``, ``data.signal.selection``...).
+    """
+    from neyman.data import parse_expression
+
+    d = cfg.data
+    items: list[tuple[str, str]] = [
+        (f"data.features.{i}", f) for i, f in enumerate(d.features or [])
+    ]
+    if d.selection is not None:
+        items.append(("data.selection", d.selection))
+    for role in ("signal", "background", "file"):
+        src = getattr(d, role)
+        if src is not None and src.selection is not None:
+            items.append((f"data.{role}.selection", src.selection))
+    for key, text in items:
+        try:
+            parse_expression(text)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {key}: {exc}", key=key, value=short(text)) from None
+
+
 def validate_methods(cfg: StudyConfig, *, source: str = "config") -> None:
     """Check every method's parameters and weight policy before any file is read.
 
@@ -320,6 +346,7 @@ def parse_config(doc: Any, *, source: str = "config") -> StudyConfig:
             text = str(err["msg"]).removeprefix("Value error, ")
             msg = f"{source}: {where}: {text}"
         raise ConfigError(msg, key=where) from None
+    validate_expressions(cfg, source=source)
     validate_methods(cfg, source=source)
     return cfg
 
