@@ -178,7 +178,10 @@ def test_apply_without_selection_flags_every_event(
 ) -> None:
     sig, _, out, _ = small_study
     scored = tmp_path / "all.parquet"
-    assert main(["apply", str(out / "models" / "bdt"), str(sig), "-o", str(scored), "--no-selection"]) == 0
+    assert (
+        main(["apply", str(out / "models" / "bdt"), str(sig), "-o", str(scored), "--no-selection"])
+        == 0
+    )
     df = read_table(scored)
     x2 = uproot.open(sig)["Events"]["x2"].array(library="np")
     np.testing.assert_array_equal(df["entry"], np.arange(len(x2)))
@@ -196,7 +199,11 @@ def test_pipeline_json_records_the_input_pipeline(
     assert doc["features"] == FEATURES
     assert doc["selection"] == SELECTION
     assert doc["missing"] == {"Jet_pt[0]": 0.0}
-    assert doc["weights"] == {"column": "genWeight", "negative_weights": "keep", "normalise": "classes"}
+    assert doc["weights"] == {
+        "column": "genWeight",
+        "negative_weights": "keep",
+        "normalise": "classes",
+    }
     assert doc["class_names"] == ["background", "signal"] and doc["classes"] == [0, 1]
     assert len(doc["standardiser"]["mean"]) == len(FEATURES)
 

@@ -66,7 +66,9 @@ def test_bad_method_parameter_writes_nothing(
 def test_bad_parameter_value_names_the_constraint(nano: tuple[Path, Path]) -> None:
     cfg = nano_config(*nano)
     cfg["methods"][0]["params"]["learning_rate"] = -1
-    with pytest.raises(ConfigError, match=r"'learning_rate' parameter of BDTClassifier must be") as info:
+    with pytest.raises(
+        ConfigError, match=r"'learning_rate' parameter of BDTClassifier must be"
+    ) as info:
         parse_config(cfg)
     assert info.value.key == "methods.0.params.learning_rate"
 
@@ -91,7 +93,9 @@ def test_bad_method_name(nano: tuple[Path, Path], name: str) -> None:
 def test_unsupported_negative_weight_policy(nano: tuple[Path, Path]) -> None:
     cfg = nano_config(*nano)
     cfg["methods"].append({"name": "logit", "model": "logistic"})
-    with pytest.raises(ConfigError, match=r"'keep' is not supported by logit; use 'drop' or 'abs'") as info:
+    with pytest.raises(
+        ConfigError, match=r"'keep' is not supported by logit; use 'drop' or 'abs'"
+    ) as info:
         parse_config(cfg)
     assert info.value.key == "data.negative_weights"
     assert info.value.available == ("logit",)
@@ -111,7 +115,9 @@ def test_bad_expression_is_refused_before_reading(nano: tuple[Path, Path]) -> No
 # ------------------------------------------------------------------ data
 def test_unknown_truth_column(tmp_path: Path, nano: tuple[Path, Path]) -> None:
     cfg = _quick(nano_config(*nano, truth="true_lr"))
-    with pytest.raises(MissingColumnError, match=r"data.truth: column 'true_lr' not in .*did you mean 'true_llr'") as info:
+    with pytest.raises(
+        MissingColumnError, match=r"data.truth: column 'true_lr' not in .*did you mean 'true_llr'"
+    ) as info:
         _run(cfg, tmp_path / "out")
     assert info.value.key == "data.truth"
     assert not (tmp_path / "out").exists() and list(tmp_path.iterdir()) == []
@@ -126,7 +132,9 @@ def test_jagged_branch_without_index(tmp_path: Path, nano: tuple[Path, Path]) ->
 
 def test_missing_object_without_policy(tmp_path: Path, nano: tuple[Path, Path]) -> None:
     cfg = _quick(nano_config(*nano, missing=None))
-    with pytest.raises(DataError, match=r"events have no value for 'Jet_pt\[0\]'.*set data.missing: drop") as info:
+    with pytest.raises(
+        DataError, match=r"events have no value for 'Jet_pt\[0\]'.*set data.missing: drop"
+    ) as info:
         _run(cfg, tmp_path / "out")
     assert info.value.key == "Jet_pt[0]"
     # the count is that of zero-jet events passing the selection, counted independently
@@ -157,7 +165,9 @@ def model(tmp_path_factory: pytest.TempPathFactory, nano: tuple[Path, Path]) -> 
     return out / "models" / "fisher"
 
 
-def test_apply_refuses_output_that_is_the_input(tmp_path: Path, nano: tuple[Path, Path], model: Path) -> None:
+def test_apply_refuses_output_that_is_the_input(
+    tmp_path: Path, nano: tuple[Path, Path], model: Path
+) -> None:
     import shutil
 
     src = tmp_path / "events.root"
@@ -186,7 +196,9 @@ def test_apply_refuses_existing_output_without_force(
     assert out.read_bytes() != b"precious"
 
 
-def test_apply_to_root_leaves_the_input_alone(tmp_path: Path, nano: tuple[Path, Path], model: Path) -> None:
+def test_apply_to_root_leaves_the_input_alone(
+    tmp_path: Path, nano: tuple[Path, Path], model: Path
+) -> None:
     before = nano[0].read_bytes()
     out = apply_model(model, nano[0], tmp_path / "scored.root")
     import uproot
@@ -199,7 +211,9 @@ def test_apply_to_root_leaves_the_input_alone(tmp_path: Path, nano: tuple[Path, 
 def test_concurrent_study_is_refused(tmp_path: Path, nano: tuple[Path, Path]) -> None:
     out = tmp_path / "out"
     with ReportWriter(out):
-        with pytest.raises(OutputBusyError, match=f"another study \\(process {os.getpid()}\\) is writing") as info:
+        with pytest.raises(
+            OutputBusyError, match=f"another study \\(process {os.getpid()}\\) is writing"
+        ) as info:
             _run(_quick(nano_config(*nano)), out)
         assert info.value.path == str(out)
     assert not out.exists()
@@ -227,7 +241,10 @@ def test_rerun_replaces_the_whole_report(tmp_path: Path, nano: tuple[Path, Path]
 
 
 def test_interrupt_keeps_the_previous_report(
-    tmp_path: Path, nano: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    nano: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "out"
     cfg = _quick(nano_config(*nano))
@@ -237,7 +254,8 @@ def test_interrupt_keeps_the_previous_report(
 
     def interrupted(*args: Any, **kw: Any) -> Any:
         os.kill(os.getpid(), signal.SIGTERM)
-        raise AssertionError("SIGTERM did not interrupt")  # pragma: no cover
+        msg = "SIGTERM did not interrupt"
+        raise AssertionError(msg)  # pragma: no cover
 
     monkeypatch.setattr(run, "fit_method", interrupted)
     path = tmp_path / "study.yaml"
@@ -250,9 +268,13 @@ def test_interrupt_keeps_the_previous_report(
 
 
 def test_sigint_in_writer_removes_the_temporary_directory(tmp_path: Path) -> None:
-    with pytest.raises(StudyInterrupted), ReportWriter(tmp_path / "out") as w:
-        w.path("half.txt").write_text("x")
-        os.kill(os.getpid(), signal.SIGINT)
+    def interrupted_write() -> None:
+        with ReportWriter(tmp_path / "out") as w:
+            w.path("half.txt").write_text("x")
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(StudyInterrupted):
+        interrupted_write()
     assert list(tmp_path.iterdir()) == []
 
 

@@ -162,14 +162,17 @@ def read_events(
     df = cached_read_table(path, raw_columns(texts), tree=tree, use_cache=use_cache)
     cols = {str(c): df[c].to_numpy() for c in df.columns}
     n = len(df)
-    passed = (
-        np.ones(n, dtype=bool) if selection is None else evaluate_selection(selection, cols)
-    )
+    passed = np.ones(n, dtype=bool) if selection is None else evaluate_selection(selection, cols)
     entry = np.arange(n, dtype=np.int64)
     values = pd.DataFrame({f: evaluate_feature(f, cols)[0] for f in features}, index=entry)
     others = pd.DataFrame({c: evaluate_feature(c, cols)[0] for c in extra}, index=entry)
     if apply_selection:
-        values, others, entry, passed = values[passed], others[passed], entry[passed], passed[passed]
+        values, others, entry, passed = (
+            values[passed],
+            others[passed],
+            entry[passed],
+            passed[passed],
+        )
     values = values.reset_index(drop=True)
     keep = apply_missing(values, missing, source=str(path))
     if not keep.all():
@@ -407,7 +410,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         msg = f"'{doc_path}' is not readable JSON ({short(str(exc))}); save the model again"
         raise ModelError(msg, path=str(doc_path)) from None
     if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-        msg = f"'{doc_path}' is not a neyman pipeline file (no \"format\": \"{_FORMAT}\")"
+        msg = f'\'{doc_path}\' is not a neyman pipeline file (no "format": "{_FORMAT}")'
         raise ModelError(msg, path=str(doc_path))
     version = doc.get("version")
     if version != PIPELINE_VERSION:
@@ -452,7 +455,8 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, ModelError):
-            raise ModelError(f"'{doc_path}': {exc}", path=str(doc_path), key=exc.key) from None
+            msg = f"'{doc_path}': {exc}"
+            raise ModelError(msg, path=str(doc_path), key=exc.key) from None
         msg = f"'{doc_path}': corrupt standardiser ({short(str(exc))}); save the model again"
         raise ModelError(msg, path=str(doc_path)) from None
 

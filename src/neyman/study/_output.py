@@ -45,7 +45,9 @@ def confined(root: Path, relative: str | os.PathLike[str]) -> Path:
     base = root.resolve()
     target = (base / relative).resolve()
     if target != base and base not in target.parents:
-        msg = f"refusing to write {str(relative)!r}: it resolves outside the output directory {base}"
+        msg = (
+            f"refusing to write {str(relative)!r}: it resolves outside the output directory {base}"
+        )
         raise ConfigError(msg, key=str(relative), path=str(base))
     return target
 
@@ -59,14 +61,14 @@ def _umask() -> int:
 def _apply_umask(root: Path) -> None:
     """Give every file 0666 and every directory 0777, less the process umask."""
     mask = _umask()
-    os.chmod(root, 0o777 & ~mask)
+    root.chmod(0o777 & ~mask)
     for dirpath, dirnames, filenames in os.walk(root):
         for d in dirnames:
-            os.chmod(Path(dirpath) / d, 0o777 & ~mask)
+            (Path(dirpath) / d).chmod(0o777 & ~mask)
         for f in filenames:
             p = Path(dirpath) / f
             if not p.is_symlink():
-                os.chmod(p, 0o666 & ~mask)
+                p.chmod(0o666 & ~mask)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -89,17 +91,19 @@ class ReportWriter:
 
     Examples
     --------
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
-    >>> with ReportWriter(out) as w:
+    >>> import shutil, tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> with ReportWriter(root / "report") as w:
     ...     _ = w.path("metrics.json").write_text("{}")
-    ...     w.commit()
-    >>> sorted(p.name for p in out.iterdir())
-    ['metrics.json']
+    ...     _ = w.commit()
+    >>> sorted(p.name for p in root.iterdir())
+    ['report']
+    >>> shutil.rmtree(root)
     """
 
     def __init__(self, out: Path) -> None:
-        self.out = Path(os.path.abspath(out))
+        # absolute, but symlinks in the last component are kept: the lock sits beside it
+        self.out = Path.cwd() / out if not Path(out).is_absolute() else Path(out)
         self.lock = self.out.parent / f".{self.out.name}.lock"
         self.tmp = self.out
         self._committed = False
@@ -162,9 +166,7 @@ class ReportWriter:
     def __enter__(self) -> ReportWriter:
         self._acquire()
         try:
-            self.tmp = Path(
-                tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent)
-            )
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
             self._install()
         except BaseException:
             self._release()

@@ -10,7 +10,6 @@ without ``force``; the file appears only when complete.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ def check_output(events: Path, output: Path, *, force: bool) -> None:
     same = output.resolve() == events.resolve()
     if not same and output.exists():
         try:
-            same = os.path.samefile(output, events)
+            same = output.samefile(events)
         except OSError:
             same = False
     if same:
@@ -127,7 +126,9 @@ def apply_model(
         table[f] = ev.values[f].to_numpy()
     if not selection:
         table["selected"] = ev.selected.astype(np.int8)
-    rest = _other_columns(events, tree if tree is not None else pipe.tree, ev.entry, set(table))
+    rest = _other_columns(
+        events, tree if tree is not None else pipe.tree, ev.entry, {str(c) for c in table.columns}
+    )
     if rest is not None:
         table = pd.concat([table, rest], axis=1)
     if column in table.columns:

@@ -130,7 +130,9 @@ class DataConfig(_Strict):
                 )
                 raise ValueError(msg)
         if self.builtin is not None and (self.truth is not None or self.missing is not None):
-            msg = "data.truth and data.missing are for file inputs; built-in problems carry their own"
+            msg = (
+                "data.truth and data.missing are for file inputs; built-in problems carry their own"
+            )
             raise ValueError(msg)
         return self
 
@@ -249,7 +251,8 @@ def validate_expressions(cfg: StudyConfig, *, source: str = "config") -> None:
         try:
             parse_expression(text)
         except ConfigError as exc:
-            raise ConfigError(f"{source}: {key}: {exc}", key=key, value=short(text)) from None
+            msg = f"{source}: {key}: {exc}"
+            raise ConfigError(msg, key=key, value=short(text)) from None
 
 
 def validate_methods(cfg: StudyConfig, *, source: str = "config") -> None:

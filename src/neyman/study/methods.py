@@ -158,9 +158,7 @@ def fit_method(
     kw: dict[str, Any] = {"sample_weight": train.weight}
     fit_params = inspect.signature(estimator.fit).parameters
     if val.n_events and "validation_data" in fit_params:
-        kw["validation_data"] = (
-            (val.X, val.y, val.weight) if validation_weights else (val.X, val.y)
-        )
+        kw["validation_data"] = (val.X, val.y, val.weight) if validation_weights else (val.X, val.y)
     t0 = time.perf_counter()
     estimator.fit(train.X, train.y, **kw)
     return estimator, time.perf_counter() - t0
