@@ -66,6 +66,19 @@ def events(n: int, label: int, seed: int) -> dict[str, object]:
     }
 
 
+def write_rntuple(path: Path, n: int, label: int, seed: int = 7) -> Path:
+    """The same events as :func:`write_pair` writes for ``label``, as an RNTuple ``Events``
+    whose jet fields are ``std::vector<float>`` (uproot writes vectors only in RNTuples)."""
+    arrays = events(n, label, seed + label)
+    jets = arrays.pop("Jet")
+    arrays["Jet_pt"] = jets.pt  # type: ignore[attr-defined]
+    arrays["Jet_eta"] = jets.eta  # type: ignore[attr-defined]
+    arrays["nJet"] = ak.num(jets.pt).to_numpy().astype(np.int32)  # type: ignore[attr-defined]
+    with uproot.recreate(path) as f:
+        f["Events"] = arrays
+    return path
+
+
 def write_pair(folder: Path, n: int, seed: int = 7) -> tuple[Path, Path]:
     """Write ``signal.root`` and ``background.root`` (TTree ``Events``) under ``folder``."""
     out = []

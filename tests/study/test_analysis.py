@@ -25,7 +25,7 @@ from neyman.models import Pipeline
 from neyman.study import TEST_SCORES, Study, StudyResult
 from tests.study import _nano
 
-FEATURES = ["x1", "x2", "Jet_pt[0]", "nJet"]
+FEATURES = ["x1", "x2", "Jet_pt[0]", "len(Jet_pt)"]
 SELECTION = "x2 > -3"
 
 
@@ -171,6 +171,13 @@ def test_apply_reproduces_the_study_scores(
             pipe = neyman.load(model)
             assert isinstance(pipe, Pipeline)
             np.testing.assert_array_equal(pipe.predict_proba(path)[:, 1], df["score"])
+        # the same signal events as an RNTuple with std::vector<float> jets score the same
+        vec = _nano.write_rntuple(tmp_path / f"vector-{name}.root", 3000, 1)
+        scored = tmp_path / f"vector-{name}.parquet"
+        assert main(["apply", str(model), str(vec), "-o", str(scored), "--tree", "Events"]) == 0
+        np.testing.assert_array_equal(
+            read_table(scored)["score"], read_table(tmp_path / f"{name}-1.parquet")["score"]
+        )
 
 
 def test_apply_without_selection_flags_every_event(

@@ -133,7 +133,8 @@ def test_jagged_branch_without_index(tmp_path: Path, nano: tuple[Path, Path]) ->
 def test_missing_object_without_policy(tmp_path: Path, nano: tuple[Path, Path]) -> None:
     cfg = _quick(nano_config(*nano, missing=None))
     with pytest.raises(
-        DataError, match=r"events have no value for 'Jet_pt\[0\]'.*set data.missing: drop"
+        DataError,
+        match=r"selected events in .* have no value for 'Jet_pt\[0\]'.*set data.missing: drop",
     ) as info:
         _run(cfg, tmp_path / "out")
     assert info.value.key == "Jet_pt[0]"
@@ -141,7 +142,8 @@ def test_missing_object_without_policy(tmp_path: Path, nano: tuple[Path, Path]) 
     import uproot
 
     a = uproot.open(nano[0])["Events"].arrays(["nJet", "x2"], library="np")
-    assert info.value.value == int(((a["nJet"] == 0) & (a["x2"] > -3)).sum())
+    count = int(str(info.value).split()[0])
+    assert count == int(((a["nJet"] == 0) & (a["x2"] > -3)).sum())
 
 
 def test_missing_drop_removes_those_events(tmp_path: Path, nano: tuple[Path, Path]) -> None:

@@ -149,23 +149,34 @@ def read_events(
 ) -> Events:
     """Read the feature expressions (and ``extra`` columns) of every event of one source.
 
-    The selection is evaluated on every event; with ``apply_selection`` only passing events
-    are kept, otherwise all are kept and ``Events.selected`` says which pass. Missing values
-    then follow ``missing`` (see :func:`apply_missing`); rows keep their file order and
-    ``Events.entry`` gives each row's event number in the file. ``use_cache`` reads
-    through the Parquet cache of :mod:`neyman.data.cache`.
+    One pass of :func:`neyman.data.read_table` over every event (``keep_all``): an event
+    *passes* when it passes the selection and the missing-object policy (``None``: a
+    selected event lacking an object raises; ``"drop"``; or a fill value per expression).
+    With ``apply_selection`` only passing events are kept; otherwise all are, and
+    ``Events.selected`` says which pass (their features may be NaN where an object is
+    missing). Rows keep the file order and ``Events.entry`` gives each row's event number
+    in the file. ``use_cache`` reads through the Parquet cache of :mod:`neyman.data.cache`.
     """
-    from neyman.data import evaluate_feature, evaluate_selection
     from neyman.data.cache import cached_read_table
 
-    texts = [*features, *extra] + ([] if selection is None else [selection])
-    df = cached_read_table(path, raw_columns(texts), tree=tree, use_cache=use_cache)
-    cols = {str(c): df[c].to_numpy() for c in df.columns}
-    n = len(df)
-    passed = np.ones(n, dtype=bool) if selection is None else evaluate_selection(selection, cols)
-    entry = np.arange(n, dtype=np.int64)
-    values = pd.DataFrame({f: evaluate_feature(f, cols)[0] for f in features}, index=entry)
-    others = pd.DataFrame({c: evaluate_feature(c, cols)[0] for c in extra}, index=entry)
+    columns = list(dict.fromkeys([*features, *extra]))
+    flag = "passes"
+    while flag in columns:  # a column of that name must not be shadowed
+        flag = "_" + flag
+    df = cached_read_table(
+        path,
+        columns,
+        tree=tree,
+        where=selection,
+        use_cache=use_cache,
+        missing="error" if missing is None else missing,
+        keep_all=True,
+        passes_column=flag,
+    )
+    passed = df[flag].to_numpy(dtype=bool)
+    entry = np.arange(len(df), dtype=np.int64)
+    values = df[list(features)].astype(np.float64)
+    others = df[list(extra)]
     if apply_selection:
         values, others, entry, passed = (
             values[passed],
@@ -173,30 +184,9 @@ def read_events(
             entry[passed],
             passed[passed],
         )
-    values = values.reset_index(drop=True)
-    keep = apply_missing(values, missing, source=str(path))
-    if not keep.all():
-        values = values.loc[keep].reset_index(drop=True)
-        others, entry, passed = others[keep], entry[keep], passed[keep]
-    return Events(values, others.reset_index(drop=True), entry, passed, n)
-
-
-def raw_columns(expressions: Sequence[str]) -> list[str]:
-    """The source columns that the expressions read, in order of first use.
-
-    ``x[i]`` is asked for as that column (the readers serve elements of jagged branches by
-    that name); every other name as the branch itself.
-    """
-    from neyman.data import parse_expression
-
-    out: list[str] = []
-    for text in expressions:
-        e = parse_expression(text)
-        bases = {lit[: lit.rindex("[")] for lit in e.indexed}
-        for c in [*e.indexed, *(b for b in e.branches if b not in bases)]:
-            if c not in out:
-                out.append(c)
-    return out
+    return Events(
+        values.reset_index(drop=True), others.reset_index(drop=True), entry, passed, len(df)
+    )
 
 
 @dataclass
