@@ -262,7 +262,7 @@ def test_interrupt_keeps_the_previous_report(
     monkeypatch.setattr(run, "fit_method", interrupted)
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    assert main(["study", str(path), "-o", str(out)]) == 130
+    assert main(["study", str(path), "-o", str(out), "--no-cache"]) == 130
     assert "study interrupted" in _one_line(capsys)
     assert (out / "metrics.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "study.yaml"]
@@ -303,3 +303,24 @@ def test_paths_are_confined(tmp_path: Path, bad: str) -> None:
     with pytest.raises(ConfigError):
         confined(tmp_path, "link/x")
     assert confined(tmp_path, "models/a") == tmp_path.resolve() / "models" / "a"
+
+
+def test_apply_without_selection_and_dropped_objects(
+    tmp_path: Path, nano: tuple[Path, Path]
+) -> None:
+    import uproot
+
+    from neyman.data import read_table
+
+    out = tmp_path / "out"
+    _run(_quick(nano_config(*nano, missing="drop")), out)
+    model = out / "models" / "fisher"
+    every = apply_model(model, nano[0], tmp_path / "all.parquet", selection=False)
+    default = apply_model(model, nano[0], tmp_path / "sel.parquet")
+    df, sel = read_table(every), read_table(default)
+    a = uproot.open(nano[0])["Events"].arrays(["nJet", "x2"], library="np")
+    passes = (a["nJet"] > 0) & (a["x2"] > -3)
+    assert df["entry"].tolist() == list(range(len(a["nJet"])))
+    assert df["selected"].tolist() == passes.astype(int).tolist()
+    assert df["score"].isna().tolist() == (a["nJet"] == 0).tolist()
+    assert df.loc[passes, "score"].tolist() == sel["score"].tolist()

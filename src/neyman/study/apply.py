@@ -103,8 +103,10 @@ def apply_model(
     column : str
         Name of the score column.
     selection : bool
-        Apply the training selection (default). ``False`` scores every event and adds a
-        ``selected`` column (1 where the event passes the selection).
+        Apply the training selection (default). ``False`` keeps every event and adds a
+        ``selected`` column: 1 where the event passes the selection and the missing-value
+        policy (the rows the default would write). Events that fail and lack an object a
+        feature needs (``Jet_pt[0]`` without jets, no fill value) get a NaN score.
     force : bool
         Replace an existing ``output`` (never the input itself).
 
@@ -120,7 +122,10 @@ def apply_model(
 
     pipe = _pipeline(load_model(model_dir), Path(model_dir))
     ev = pipe.read(events, tree=tree, selection=selection)
-    score = pipe.signal_score(pipe.transform(ev.values))
+    # events failing the selection may lack an object a feature needs: they score NaN
+    scorable = ev.selected | np.isfinite(ev.values.to_numpy()).all(axis=1)
+    score = np.full(len(ev.values), np.nan)
+    score[scorable] = pipe.signal_score(pipe.transform(ev.values[scorable]))
     table = pd.DataFrame({"entry": ev.entry})
     for f in pipe.features:
         table[f] = ev.values[f].to_numpy()
