@@ -384,6 +384,8 @@ class Study:
         result.info["weights"] = weight_summary(
             np.asarray(ds.weight), np.asarray(ds.y), prepared.policy, ["background", "signal"]
         )
+        if cfg.data.weight is not None:
+            console.print(_weights_line(result.info["weights"]))
         result.info["events"] = data.counts
         result.info["validation_weights"] = validation_weights
         self._write_test_scores(writer, data, idx[2], prepared, test_scores)
@@ -432,6 +434,23 @@ class Study:
         for name, s in scores.items():
             table[f"score:{name}"] = s
         write_table(table, writer.path(TEST_SCORES))
+
+
+def _weights_line(summary: dict[str, Any]) -> str:
+    """One terminal line: the weight policy, the negative fraction and the raw yields."""
+    sums = ", ".join(
+        f"{name} {c['raw_sum']:.6g} ({c['negative_fraction']:.1%} negative)"
+        for name, c in summary["classes"].items()
+    )
+    norm = (
+        "each class normalised to the same total"
+        if summary["normalise"] == "classes"
+        else "not normalised"
+    )
+    return (
+        f"weights: '{summary['column']}', negative_weights={summary['negative_weights']}, "
+        f"{norm}; raw sums: {sums}"
+    )
 
 
 def _run_info(cfg: StudyConfig, seconds: float) -> dict[str, Any]:
