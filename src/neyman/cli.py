@@ -40,7 +40,14 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from neyman.study import Study
 
     study = Study.from_yaml(Path(args.config))
-    study.run(Path(args.output), console=_console(), use_cache=not args.no_cache)
+    try:
+        study.run(Path(args.output), console=_console(), use_cache=not args.no_cache)
+    except KeyboardInterrupt:
+        print(
+            f"error: study interrupted; nothing written to {args.output} (a previous report there is kept)",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
@@ -48,7 +55,13 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     from neyman.study import apply_model
 
     out = apply_model(
-        Path(args.model), Path(args.events), Path(args.output), tree=args.tree, column=args.column
+        Path(args.model),
+        Path(args.events),
+        Path(args.output),
+        tree=args.tree,
+        column=args.column,
+        selection=not args.no_selection,
+        force=args.force,
     )
     _console().print(f"wrote {out}")
     return 0
@@ -125,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file (e.g. scored.parquet)")
     p.add_argument("--tree", default=None, help="TTree name for ROOT input")
     p.add_argument("--column", default="score", help="name of the score column")
+    p.add_argument(
+        "--no-selection",
+        action="store_true",
+        help="score every event, adding the training selection's pass/fail as 'selected'",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(handler=_cmd_apply)
 
     p = sub.add_parser("lab", help="run a course exercise (`neyman lab list`)")

@@ -10,6 +10,8 @@ estimator you need:
 - ``histogram.py``: :class:`HistogramLikelihoodRatio` (binned, projective in N-D)
 - ``linear.py``: :class:`FisherDiscriminant`, :class:`LogisticRegression`
 - ``cuts.py``: :class:`RectangularCuts` (TMVA-style box cuts per signal efficiency)
+- ``pipeline.py``: :class:`Pipeline`, a fitted estimator with its input pipeline (feature
+  expressions, selection, missing values, standardiser), as a study saves it
 
 ``load(dir)`` reads any saved estimator back; ``Estimator.load(dir)`` also checks its class.
 """
@@ -24,6 +26,7 @@ from neyman.models.histogram import HistogramLikelihoodRatio
 from neyman.models.knn import KNNClassifier
 from neyman.models.linear import FisherDiscriminant, LogisticRegression
 from neyman.models.mlp import MLPClassifier, MLPRegressor
+from neyman.models.pipeline import Pipeline
 
 __all__ = [
     "FORMAT_VERSION",
@@ -38,6 +41,7 @@ __all__ = [
     "MLPRegressor",
     "NeymanEstimator",
     "NotFittedError",
+    "Pipeline",
     "RectangularCuts",
     "load",
 ]
