@@ -43,7 +43,7 @@ def check_sample_weight(
     ------
     neyman.errors.DataError
         Non-numeric values, wrong shape or length, NaN or inf, a sum that overflows
-        float64, or (with ``positive_sum``) a total weight that is not positive.
+        float64, all weights zero, or (with ``positive_sum``) a total weight that is not positive.
 
     Examples
     --------
@@ -77,6 +77,9 @@ def check_sample_weight(
             f"{what} is too large to sum in float64 (largest {np.abs(w).max():.3g}); "
             "rescale the weights (e.g. divide by their mean)"
         )
+        raise DataError(msg, key=what)
+    if n and not w.any():
+        msg = f"{what} is zero for every event ({n}); pass non-zero weights or none"
         raise DataError(msg, key=what)
     if positive_sum and not w.sum() > 0:
         msg = f"{what} must have a positive sum (got {w.sum():.3g}); check the event weights"
