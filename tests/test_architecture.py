@@ -32,7 +32,18 @@ ALLOWED: dict[str, set[str]] = {
         "generate",
         "labs",
     },
-    "study": {"errors", "_util", "data", "datasets", "models", "train", "evaluate", "plot", "study", ""},
+    "study": {
+        "errors",
+        "_util",
+        "data",
+        "datasets",
+        "models",
+        "train",
+        "evaluate",
+        "plot",
+        "study",
+        "",
+    },
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Workspace", "events_frame", "snapshot"]
+__all__ = ["Workspace", "build_models", "events_frame", "snapshot"]
 
 N_EVENTS = 120
 
@@ -33,6 +33,26 @@ def events_frame(n: int = N_EVENTS, seed: int = 7) -> pd.DataFrame:
             "w": np.ones(n),
         }
     )
+
+
+def build_models(root: Path) -> dict[str, Path]:
+    """Fit and save the models the cases damage: ``fisher``, ``bdt`` and ``study`` (a Fisher
+    discriminant with the ``preprocessing.json`` that ``study/run.py`` writes beside it)."""
+    import json
+
+    from neyman.models import BDTClassifier, FisherDiscriminant
+
+    df = events_frame()
+    X, y = df[["a", "b"]], df["label"].to_numpy()
+    bdt = BDTClassifier(3, device="cpu", n_jobs=1, random_state=0)
+    out = {
+        "fisher": FisherDiscriminant().fit(X, y).save(root / "fisher"),
+        "bdt": bdt.fit(X, y).save(root / "bdt"),
+        "study": FisherDiscriminant().fit(X, y).save(root / "study"),
+    }
+    pre = {"features": ["a", "b"], "mean": [0.0, 0.0], "scale": [1.0, 1.0]}
+    (out["study"] / "preprocessing.json").write_text(json.dumps(pre, indent=2))
+    return out
 
 
 def snapshot(root: Path) -> dict[str, str]:

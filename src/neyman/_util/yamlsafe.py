@@ -161,8 +161,9 @@ def load_yaml(source: str | bytes | os.PathLike[str]) -> Any:
     neyman.errors.ConfigError: <config>: duplicate key 'a' at line 2 (first at line 1); YAML would silently keep only the last value, remove one
     """
     text, name = _read(source)
-    loader = _HardenedLoader(text)
+    loader: _HardenedLoader | None = None
     try:
+        loader = _HardenedLoader(text)  # the reader already refuses control characters
         node = loader.get_single_node()
         if node is None:
             return None
@@ -192,4 +193,5 @@ def load_yaml(source: str | bytes | os.PathLike[str]) -> Any:
         )
         raise ConfigError(msg, path=name) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
