@@ -18,15 +18,38 @@ estimator you need:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from neyman.models.base import FORMAT_VERSION, NeymanEstimator, NotFittedError, load
-from neyman.models.bdt import BDTClassifier, BDTRegressor
-from neyman.models.cnn import CNNClassifier
 from neyman.models.cuts import RectangularCuts
 from neyman.models.histogram import HistogramLikelihoodRatio
 from neyman.models.knn import KNNClassifier
 from neyman.models.linear import FisherDiscriminant, LogisticRegression
-from neyman.models.mlp import MLPClassifier, MLPRegressor
 from neyman.models.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from neyman.models.bdt import BDTClassifier, BDTRegressor
+    from neyman.models.cnn import CNNClassifier
+    from neyman.models.mlp import MLPClassifier, MLPRegressor
+
+#: estimators whose modules import torch or xgboost: imported on first use, so that
+#: ``import neyman.models`` and a Fisher fit load neither
+_LAZY = {
+    "BDTClassifier": "neyman.models.bdt",
+    "BDTRegressor": "neyman.models.bdt",
+    "CNNClassifier": "neyman.models.cnn",
+    "MLPClassifier": "neyman.models.mlp",
+    "MLPRegressor": "neyman.models.mlp",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    msg = f"module 'neyman.models' has no attribute {name!r}"
+    raise AttributeError(msg)
+
 
 __all__ = [
     "FORMAT_VERSION",

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.neighbors import KDTree
 
+from neyman.errors import ConfigError
 from neyman.models._binary import _BinaryClassifier
 from neyman.models.base import Boolean, Constraint, Interval, classes_from_json, classes_to_json
 
@@ -32,7 +33,8 @@ class KNNClassifier(_BinaryClassifier):
     Parameters
     ----------
     n_neighbors : int, default 50
-        Neighbours per query (capped at the number of training events).
+        Neighbours per query; at most the number of training events (more is a
+        :class:`~neyman.errors.ConfigError`: the neighbourhood would be the whole sample).
     scale : bool, default True
         Divide each feature by its training standard deviation before measuring distance.
     pseudocount : float, default 0.5
@@ -44,7 +46,7 @@ class KNNClassifier(_BinaryClassifier):
     classes_ : ndarray of shape (2,)
         ``classes_[1]`` is the signal.
     n_neighbors_ : int
-        Neighbours actually used.
+        Neighbours used per query (``n_neighbors``).
 
     Examples
     --------
@@ -87,10 +89,17 @@ class KNNClassifier(_BinaryClassifier):
     def _setup(
         self, Xs: NDArray[np.float64], signal: NDArray[np.bool_], w: NDArray[np.float64]
     ) -> None:
+        if self.n_neighbors > len(Xs):
+            msg = (
+                f"The 'n_neighbors' parameter of KNNClassifier ({self.n_neighbors}) is larger "
+                f"than the {len(Xs)} training events; use n_neighbors <= {len(Xs)} (a few percent "
+                "of the events is typical)"
+            )
+            raise ConfigError(msg, key="n_neighbors", value=self.n_neighbors)
         self.train_X_ = Xs
         self.train_signal_ = signal
         self.train_weight_ = w
-        self.n_neighbors_ = int(min(self.n_neighbors, len(Xs)))
+        self.n_neighbors_ = int(self.n_neighbors)
         self._tree = KDTree(Xs)
         self._log_prior = float(np.log(w[~signal].sum()) - np.log(w[signal].sum()))
 

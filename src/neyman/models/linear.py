@@ -18,8 +18,8 @@ from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.linear_model import LogisticRegression as _SkLogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight
 
+from neyman._util.weights import check_sample_weight
 from neyman.errors import DataError
 from neyman.models.base import (
     Boolean,
@@ -46,10 +46,7 @@ class _LinearClassifier(ClassifierMixin, NeymanEstimator):  # type: ignore[misc]
         if len(self.classes_) < 2:
             msg = f"y has one class ({self.classes_[0]!r}); {type(self).__name__} needs two"
             raise DataError(msg)
-        w = _check_sample_weight(sample_weight, Xc, dtype=np.float64)
-        if not np.all(np.isfinite(w)):
-            msg = "sample_weight contains NaN or inf; fix or drop those events"
-            raise DataError(msg)
+        w = check_sample_weight(sample_weight, len(Xc), positive_sum=True)
         return Xc, yc, w
 
     def decision_function(self, X: Any) -> NDArray[np.float64]:
