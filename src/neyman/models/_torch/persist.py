@@ -9,7 +9,7 @@ the weights fit it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from numpy.typing import NDArray
@@ -38,8 +38,9 @@ class _PersistMixin:
     device: str
     classes_: NDArray[Any]
 
-    def _build_module(self, input_shape: tuple[int, ...], n_out: int) -> nn.Sequential:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _build_module(self, input_shape: tuple[int, ...], n_out: int) -> nn.Sequential: ...
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
         history = self.history_

@@ -12,7 +12,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -31,8 +31,9 @@ class _ReportMixin:
     device_: str
     n_parameters_: int
 
-    def _require_fitted(self) -> None:  # provided by NeymanEstimator
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _require_fitted(self) -> None: ...  # provided by NeymanEstimator
 
     def summary(self, *, show: bool = True) -> str:
         """Print a Keras-like table of layers, output shapes and parameter counts.
