@@ -177,3 +177,35 @@ def test_bad_n_threads_parameter(rng: np.random.Generator) -> None:
     X, y = _xor(rng)
     with pytest.raises(ConfigError, match="n_threads"):
         MLPClassifier((8,), n_threads=0, verbose=0).fit(X, y)
+
+
+def test_every_estimator_takes_n_threads(rng: np.random.Generator) -> None:
+    import json
+
+    from neyman.models import (
+        BDTClassifier,
+        FisherDiscriminant,
+        HistogramLikelihoodRatio,
+        KNNClassifier,
+        LogisticRegression,
+        RectangularCuts,
+    )
+
+    X, y = _xor(rng, 80)
+    for make in (
+        FisherDiscriminant,
+        LogisticRegression,
+        KNNClassifier,
+        HistogramLikelihoodRatio,
+        RectangularCuts,
+    ):
+        with torch_threads(2):
+            model = make(n_threads=1).fit(X, y)
+            assert model.get_params()["n_threads"] == 1
+            model.predict_proba(X)
+            assert set(_blas_threads()) == {2}  # restored after fit and predict
+        with pytest.raises(ConfigError, match=r"'n_threads' parameter .* Got 0 instead"):
+            make(n_threads=0).fit(X, y)
+    bdt = BDTClassifier(5, n_threads=1, random_state=0).fit(X, y)
+    config = json.loads(bdt.booster_.save_config())
+    assert config["learner"]["generic_param"]["nthread"] == "1"

@@ -289,7 +289,13 @@ def threaded(method: _F) -> _F:
             return method(self, *args, **kwargs)
         work_fn = getattr(self, "_work_per_step", None)
         work = work_fn(method.__name__, *args[:1]) if callable(work_fn) and args else None
-        n = resolve_threads(getattr(self, "n_threads", "auto"), work=work)
+        try:
+            n = resolve_threads(getattr(self, "n_threads", "auto"), work=work)
+        except ValueError:
+            check = getattr(self, "_check_params", None)
+            if callable(check):  # the estimator's own error for a bad parameter
+                check()
+            raise  # else NEYMAN_NUM_THREADS is at fault: the message names it
         _ACTIVE.depth = 1
         try:
             with thread_limits(n):
