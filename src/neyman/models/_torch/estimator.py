@@ -55,7 +55,8 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
     """Fit/predict for estimators backed by a torch module (``nn.Sequential`` usually).
 
     Subclasses override ``_build_module(input_shape, n_out)``, ``_prepare_X(X, reset=...)``
-    and optionally ``_architecture()``; they define the parameters below in ``__init__``.
+    and optionally ``_architecture()``; they define the parameters below in ``__init__``
+    (``precision`` and ``n_threads`` may be left out: fp32 and ``"auto"`` then).
     """
 
     _is_classifier: ClassVar[bool] = True
@@ -223,7 +224,9 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
         module = self._init_module(seed, loss_spec.n_out)
         device = resolve_device(self.device)
         work = self._macs_per_event(module) * min(int(self.batch_size), len(Xn))
-        precision = resolve_precision(self.precision, device, work, int(self.batch_size))
+        # subclasses written before ``precision`` existed train in fp32
+        requested = getattr(self, "precision", "fp32")
+        precision = resolve_precision(requested, device, work, int(self.batch_size))
         spec = TrainSpec(loss_spec, self._train_config(seed, device, precision))
         callbacks: list[Callback] = []
         if self.early_stopping:
