@@ -1,0 +1,255 @@
+"""What was run: the record that lets a reader of a report reproduce or audit it.
+
+A report that goes into an analysis note must say which files (with their checksums), which
+trees, selection and weights, which config, seeds, package versions and command produced
+it. :func:`collect_provenance` gathers this from plain inputs; the report renders it as a
+table and writes it whole into ``metrics.json`` (key ``provenance``).
+
+Checksums are computed by streaming each file in 1 MiB chunks, so memory stays flat however
+large the input.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import importlib.metadata
+import os
+import platform
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from numpy.typing import ArrayLike
+
+from neyman.errors import DataError
+
+__all__ = [
+    "PACKAGES",
+    "InputFile",
+    "Provenance",
+    "collect_provenance",
+    "file_record",
+    "package_versions",
+    "sha256_file",
+    "weight_effect",
+]
+
+#: distributions whose versions a report records (those installed)
+PACKAGES: tuple[str, ...] = (
+    "neyman",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "torch",
+    "xgboost",
+    "uproot",
+    "awkward",
+    "pyarrow",
+    "matplotlib",
+    "mplhep",
+    "pyhf",
+)
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path, *, chunk_size: int = _CHUNK) -> str:
+    """SHA-256 of a file's bytes (hex), read in chunks of ``chunk_size`` bytes."""
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as fh:
+            while block := fh.read(chunk_size):
+                digest.update(block)
+    except OSError as exc:
+        msg = f"cannot read {path} for its checksum: {exc.strerror}"
+        raise DataError(msg, path=str(path)) from None
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file as it was when the study read it.
+
+    Attributes
+    ----------
+    role : str
+        ``"signal"``, ``"background"`` or ``"file"`` (one labelled file).
+    path : str
+        Absolute path.
+    tree : str or None
+        TTree/RNTuple name (ROOT files).
+    selection : str or None
+        The per-file selection, if any.
+    size : int
+        Bytes.
+    modified : str
+        Modification time, ISO 8601 in UTC.
+    sha256 : str
+        Hex digest of the file's bytes.
+    """
+
+    role: str
+    path: str
+    tree: str | None
+    selection: str | None
+    size: int
+    modified: str
+    sha256: str
+
+
+def file_record(
+    path: Path, *, role: str, tree: str | None = None, selection: str | None = None
+) -> InputFile:
+    """Size, modification time and SHA-256 of one input file."""
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+    except OSError as exc:
+        msg = f"input file {path} cannot be read: {exc.strerror}"
+        raise DataError(msg, path=str(path)) from None
+    modified = _dt.datetime.fromtimestamp(st.st_mtime, tz=_dt.UTC).isoformat(timespec="seconds")
+    return InputFile(
+        role=role,
+        path=str(p),
+        tree=tree,
+        selection=selection,
+        size=int(st.st_size),
+        modified=modified,
+        sha256=sha256_file(p),
+    )
+
+
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
+    """Installed versions of ``names`` (those not installed are left out); no imports."""
+    out: dict[str, str] = {}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def weight_effect(
+    y: ArrayLike,
+    raw_weight: ArrayLike | None,
+    used_weight: ArrayLike | None = None,
+    *,
+    class_names: Mapping[int, str] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Per class: events, negative-weight fraction and weight sums before and after a policy.
+
+    Parameters
+    ----------
+    y : array of shape (n,)
+        Labels (1 signal, 0 background).
+    raw_weight : array of shape (n,) or None
+        The weights as read (None: 1 per event).
+    used_weight : array of shape (n,), optional
+        The weights after the weight policy (negative-weight handling, class normalisation),
+        as the methods saw them.
+    class_names : mapping, optional
+        Default ``{1: "signal", 0: "background"}``.
+
+    Returns
+    -------
+    dict
+        ``{class: {"events", "negative_fraction", "sum_raw", "sum_abs_raw", "sum_used"}}``.
+    """
+    labels = np.asarray(y)
+    n = len(labels)
+    raw = np.ones(n) if raw_weight is None else np.asarray(raw_weight, dtype=np.float64)
+    used = raw if used_weight is None else np.asarray(used_weight, dtype=np.float64)
+    names = dict(class_names or {1: "signal", 0: "background"})
+    out: dict[str, dict[str, float]] = {}
+    for label in sorted(np.unique(labels).tolist(), reverse=True):
+        m = labels == label
+        count = int(m.sum())
+        out[names.get(label, str(label))] = {
+            "events": float(count),
+            "negative_fraction": float(np.mean(raw[m] < 0)) if count else 0.0,
+            "sum_raw": float(raw[m].sum()),
+            "sum_abs_raw": float(np.abs(raw[m]).sum()),
+            "sum_used": float(used[m].sum()),
+        }
+    return out
+
+
+@dataclass
+class Provenance:
+    """Everything about how a study was run; see the module docstring."""
+
+    config_yaml: str
+    files: list[InputFile]
+    selection: str | None
+    events: dict[str, dict[str, int | None]]
+    weights: dict[str, Any]
+    seeds: dict[str, int]
+    versions: dict[str, str]
+    command: str
+    python: str
+    machine: str
+    date: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for ``metrics.json``."""
+        d = asdict(self)
+        d["config"] = yaml.safe_load(self.config_yaml)
+        return d
+
+
+def collect_provenance(
+    config: Mapping[str, Any],
+    *,
+    files: Sequence[InputFile] = (),
+    selection: str | None = None,
+    events: Mapping[str, Mapping[str, int | None]] | None = None,
+    weights: Mapping[str, Any] | None = None,
+    seeds: Mapping[str, int] | None = None,
+    argv: Sequence[str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Provenance:
+    """Gather the provenance of a run.
+
+    Parameters
+    ----------
+    config : mapping
+        The resolved config as run (plain JSON-like values); stored as YAML.
+    files : sequence of InputFile
+        From :func:`file_record`, one per input file.
+    selection : str, optional
+        The global selection expression.
+    events : mapping, optional
+        Per class, ``{"before": n, "after": n}`` events before and after the selection.
+    weights : mapping, optional
+        The weight policy and its effect (see :func:`weight_effect`).
+    seeds : mapping, optional
+        Named random seeds.
+    argv : sequence of str, optional
+        The command line; ``sys.argv`` by default.
+    """
+    cmd = list(sys.argv if argv is None else argv)
+    if cmd:
+        cmd[0] = Path(cmd[0]).name
+    return Provenance(
+        config_yaml=yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True),
+        files=list(files),
+        selection=selection,
+        events={k: dict(v) for k, v in (events or {}).items()},
+        weights=dict(weights or {}),
+        seeds=dict(seeds or {}),
+        versions=package_versions(),
+        command=shlex.join(cmd),
+        python=platform.python_version(),
+        machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        date=_dt.datetime.now(tz=_dt.UTC).isoformat(timespec="seconds"),
+        extra=dict(extra or {}),
+    )
