@@ -334,7 +334,7 @@ def _quiet_fits() -> Iterator[None]:
 
 def _import_pyhf() -> Any:
     try:
-        import pyhf
+        import pyhf  # type: ignore[import-untyped]
     except ImportError:
         raise NeymanError(PYHF_HINT) from None
     return pyhf

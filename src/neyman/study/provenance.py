@@ -34,9 +34,11 @@ __all__ = [
     "InputFile",
     "Provenance",
     "collect_provenance",
+    "count_entries",
     "file_record",
     "package_versions",
     "sha256_file",
+    "study_provenance",
     "weight_effect",
 ]
 
@@ -252,4 +254,88 @@ def collect_provenance(
         machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         date=_dt.datetime.now(tz=_dt.UTC).isoformat(timespec="seconds"),
         extra=dict(extra or {}),
+    )
+
+
+def count_entries(path: Path, tree: str | None = None) -> int | None:
+    """Events in a file before any selection (ROOT and Parquet; ``None`` for other formats).
+
+    Reads only the file's metadata (a TTree's entry count, a Parquet footer).
+    """
+    from neyman.data.io import file_format
+
+    fmt = file_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.read_metadata(path).num_rows)
+    if fmt == "root":
+        import uproot
+
+        with uproot.open(path) as f:
+            if tree is None:
+                names = [k for k, c in f.classnames().items() if c in ("TTree", "ROOT::RNTuple")]
+                if not names:
+                    return None
+                tree = names[0].split(";")[0]
+            return int(f[tree].num_entries)
+    return None
+
+
+def study_provenance(
+    cfg: Any,
+    y: ArrayLike | None,
+    raw_weight: ArrayLike | None,
+    used_weight: ArrayLike | None = None,
+    *,
+    argv: Sequence[str] | None = None,
+) -> Provenance:
+    """The provenance of a study run from its config and the events it used.
+
+    Parameters
+    ----------
+    cfg : StudyConfig
+        The validated config (its ``data`` section names the files and the weight policy).
+    y : array of shape (n,)
+        Labels of the events the study used (after selection).
+    raw_weight, used_weight : array of shape (n,), optional
+        Weights as read, and as the methods saw them (after the weight policy).
+    argv : sequence of str, optional
+        The command line (``sys.argv`` by default).
+    """
+    d = cfg.data
+    labels = np.asarray([] if y is None else y)
+    after = {"signal": int(np.sum(labels == 1)), "background": int(np.sum(labels == 0))}
+    files: list[InputFile] = []
+    events: dict[str, dict[str, int | None]] = {}
+    for role in ("signal", "background", "file"):
+        src = getattr(d, role, None)
+        if src is None:
+            continue
+        files.append(file_record(src.path, role=role, tree=src.tree, selection=src.selection))
+        before = count_entries(src.path, src.tree)
+        if role == "file":
+            events["all"] = {"before": before, "after": int(len(labels))}
+        else:
+            events[role] = {"before": before, "after": after[role]}
+    if not events:
+        events = {k: {"before": None, "after": v} for k, v in after.items()}
+    weights: dict[str, Any] = {"weight column": d.weight or "none (1 per event)"}
+    for key in ("negative_weights", "normalise"):
+        value = getattr(d, key, None)
+        if value is not None:
+            weights[key] = value
+    weights["effect"] = weight_effect(labels, raw_weight, used_weight)
+    seeds = {
+        "random_state": int(cfg.random_state),
+        "split.random_state": int(cfg.split.random_state),
+    }
+    return collect_provenance(
+        cfg.model_dump(mode="json"),
+        files=files,
+        selection=d.selection,
+        events=events,
+        weights=weights,
+        seeds=seeds,
+        argv=argv,
     )

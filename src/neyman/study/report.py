@@ -24,6 +24,7 @@ import secrets
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ __all__ = [
     "analyse",
     "input_edges",
     "save_scores",
+    "settings_from_config",
+    "study_report_inputs",
     "write_report",
     "yield_weights",
 ]
@@ -226,6 +229,95 @@ def input_edges(
     return [np.asarray(e, dtype=np.float64) for e in model.edges_]
 
 
+def _or(value: np.ndarray | None, default: np.ndarray) -> np.ndarray:
+    return default if value is None else value
+
+
+def settings_from_config(evaluation: Any) -> ReportSettings:
+    """:class:`ReportSettings` from a config's ``evaluation`` section (defaults where unset)."""
+    fit = getattr(evaluation, "fit", None)
+    fit_settings = FitSettings() if fit is None else FitSettings(**fit.model_dump())
+    return ReportSettings(
+        log_scores=bool(getattr(evaluation, "log_scores", False)),
+        luminosity_scale=float(getattr(evaluation, "luminosity_scale", 1.0)),
+        figure_of_merit=str(getattr(evaluation, "figure_of_merit", "asimov")),
+        background_uncertainty=float(getattr(evaluation, "background_uncertainty", 0.0)),
+        min_background=float(getattr(evaluation, "min_background", 1.0)),
+        fit=fit_settings,
+    )
+
+
+def study_report_inputs(
+    cfg: StudyConfig,
+    ds: Dataset,
+    train: Dataset,
+    test: Dataset,
+    test_scores: Mapping[str, np.ndarray],
+    *,
+    provenance: Provenance | None = None,
+    test_weight: np.ndarray | None = None,
+    raw_weight: np.ndarray | None = None,
+    raw_test_weight: np.ndarray | None = None,
+) -> ReportInputs:
+    """Gather a study's plain arrays for the report.
+
+    Parameters
+    ----------
+    cfg : StudyConfig
+    ds : Dataset
+        All events, unscaled (input distributions, class totals of the yields).
+    train, test : Dataset
+        The training events (unscaled: they fix the input binning) and the test events.
+    test_scores : mapping of str to array of shape (n_test,)
+        Each method's score of the test events.
+    provenance : Provenance, optional
+    test_weight : array, optional
+        Test weights as the ranking used them (default ``test.weight``).
+    raw_weight, raw_test_weight : array, optional
+        Raw weights of all events and of the test events, for the physics yields (default
+        ``ds.weight`` and ``test.weight``).
+    """
+    settings = settings_from_config(cfg.evaluation)
+    assert test.y is not None and ds.y is not None  # a classification study
+    ones = np.ones(test.n_events)
+    raw_all = _or(raw_weight, _or(ds.weight, np.ones(ds.n_events)))
+    raw_test = _or(raw_test_weight, _or(test.weight, ones))
+    used_test = _or(test_weight, _or(test.weight, ones))
+    totals = {int(c): float(raw_all[ds.y == c].sum()) for c in np.unique(ds.y)}
+    yields = yield_weights(test.y, raw_test, totals, settings.luminosity_scale)
+    scores = {
+        name: MethodScores(np.asarray(sc, dtype=np.float64), test.y, used_test, yields)
+        for name, sc in test_scores.items()
+    }
+    edges = None
+    if not ds.is_image and train.y is not None and ds.n_features <= 50:
+        lik = next((m for m in cfg.methods if m.class_name == "HistogramLikelihoodRatio"), None)
+        params = {} if lik is None else lik.params
+        edges = input_edges(
+            train.X,
+            train.y,
+            train.weight,
+            bins=int(params.get("bins", 20)),
+            binning=str(params.get("binning", "uniform")),
+        )
+    scale = f" × {settings.luminosity_scale:g}" if settings.luminosity_scale != 1 else ""
+    note = (
+        "(raw weights of the test events, scaled per class to the whole sample's weighted "
+        f"yield{scale})"
+    )
+    return ReportInputs(
+        settings=settings,
+        provenance=provenance,
+        scores=scores,
+        X=None if edges is None else ds.X,
+        y=ds.y,
+        weight=raw_all,
+        feature_names=list(ds.feature_names or []),
+        edges=edges,
+        yield_note=note,
+    )
+
+
 # ------------------------------------------------------------------------------- numbers
 @dataclass(eq=False)
 class Analysis:
@@ -362,7 +454,7 @@ class _Figures:
         section: str,
         name: str,
         caption: str,
-        draw: Callable[[Any], Any],
+        draw: Callable[..., Any],
         *,
         height: float = 4.0,
         nrows: int = 1,
@@ -375,7 +467,7 @@ class _Figures:
         with style(**REPORT_RC):
             fig: Figure = Figure(figsize=(width, height * nrows))
             axes = fig.subplots(nrows, 1, squeeze=False)[:, 0]
-            draw(axes[0] if nrows == 1 else list(axes))
+            draw(ax=axes[0] if nrows == 1 else list(axes))
             png = self.plots / f"{_safe(name)}.png"
             fig.savefig(png, dpi=DPI, bbox_inches="tight")
             fig.savefig(png.with_suffix(".pdf"), bbox_inches="tight")
@@ -408,9 +500,7 @@ def _summary_figures(figs: _Figures, result: StudyResult, cfg: StudyConfig) -> N
     from neyman.plot import plot_rejection, plot_roc
 
     rocs = {m.name: m.roc for m in result.ranked()}
-    figs.add(
-        "summary", "roc", "ROC curves", lambda ax: plot_roc(rocs, optimum=result.optimum_roc, ax=ax)
-    )
+    figs.add("summary", "roc", "ROC curves", partial(plot_roc, rocs, optimum=result.optimum_roc))
     reference = cfg.evaluation.reference or (
         "optimum" if result.optimum_roc is not None else result.ranked()[0].name
     )
@@ -418,7 +508,7 @@ def _summary_figures(figs: _Figures, result: StudyResult, cfg: StudyConfig) -> N
         "summary",
         "rejection",
         f"Background rejection (ratio to {reference})",
-        lambda axes: plot_rejection(rocs, reference=reference, optimum=result.optimum_roc, ax=axes),
+        partial(plot_rejection, rocs, reference=reference, optimum=result.optimum_roc),
         height=2.6,
         nrows=2,
     )
@@ -440,7 +530,7 @@ def _method_figures(
             "scores",
             f"scores_{n}",
             f"{n}: class-normalised scores, train (points) vs test (filled)",
-            lambda ax, m=m: plot_scores(m.overtraining, ax=ax, log=settings.log_scores),
+            partial(plot_scores, m.overtraining, log=settings.log_scores),
         )
         roc = analysis.rocs.get(n)
         if roc is not None:
@@ -448,7 +538,7 @@ def _method_figures(
                 "cuts",
                 f"efficiency_{n}",
                 f"{n}: efficiency of the cut score >= x (test events)",
-                lambda ax, roc=roc: plot_efficiency_vs_cut(roc, ax=ax),
+                partial(plot_efficiency_vs_cut, roc),
             )
         scan = analysis.scans.get(n)
         if scan is not None:
@@ -456,7 +546,7 @@ def _method_figures(
                 "cuts",
                 f"significance_{n}",
                 f"{n}: expected significance of the cut score >= x",
-                lambda ax, scan=scan: plot_significance(scan, ax=ax),
+                partial(plot_significance, scan),
             )
         if m.history:
             keys = {k.removeprefix("val_") for k in m.history}
@@ -464,7 +554,7 @@ def _method_figures(
                 "training",
                 f"training_{n}",
                 f"{n}: training history",
-                lambda axes, h=m.history: plot_training_history(h, ax=axes),
+                partial(plot_training_history, m.history),
                 height=2.8,
                 nrows=len(keys),
             )
@@ -478,14 +568,14 @@ def _fit_and_input_figures(figs: _Figures, analysis: Analysis) -> None:
             "fit",
             f"fit_{name}",
             f"{name}: expected yields per score bin",
-            lambda ax, fit=fit: plot_fit_yields(fit, ax=ax),
+            partial(plot_fit_yields, fit),
         )
     for dist in analysis.inputs:
         figs.add(
             "inputs",
             f"input_{dist.name}",
             f"{dist.name}: signal vs background (each normalised to 1)",
-            lambda ax, d=dist: plot_feature_distribution(d, ax=ax),
+            partial(plot_feature_distribution, dist),
         )
 
 
@@ -505,7 +595,7 @@ def _correlation_figures(figs: _Figures, ds: Dataset) -> None:
             "correlation",
             f"correlation_{title}",
             f"Linear correlations, {title} (in %)" if d <= 10 else f"Linear correlations, {title}",
-            lambda ax, lab=label: plot_correlation(corr, lab, ax=ax, annotate=d <= 10),
+            partial(plot_correlation, corr, label, annotate=d <= 10),
             height=side - 0.8,
             width=side,
         )
