@@ -61,9 +61,9 @@ def plot_fit_yields(
             label="MC stat. unc.",
         )
         ax.set_xlim(0, k)
-        step = max(1, k // 6)
+        step = max(1, -(-k // 5))  # at most ~6 labelled edges
         ticks = list(range(0, k + 1, step))
-        ax.set_xticks(ticks, [f"{yields.edges[t]:.3g}" for t in ticks])
+        ax.set_xticks(ticks, [f"{yields.edges[t]:.3g}" for t in ticks], rotation=30, ha="right")
         ax.minorticks_off()
         ax.set_xlabel(f"{xlabel} (bin edges)")
         ax.set_ylabel("Events per bin")

@@ -149,7 +149,7 @@ def compare_studies(
     ]
     head += ["AUC gap to optimum", "best-cut significance", "fit: Z [&sigma;]", "fit: &mu; limit"]
     ranked = sorted(methods, key=lambda m: -float(m.metrics.get("auc", 0.0)))
-    table = _table(head, [_row(m, effs) for m in ranked], id_="compare")
+    table = _table(head, [_row(m, effs) for m in ranked], id_="compare", left=2)
     figs = _figures(out, ranked)
     missing = [m.label for m in ranked if m.score is None]
     note = (

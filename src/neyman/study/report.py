@@ -459,6 +459,7 @@ class _Figures:
         height: float = 4.0,
         nrows: int = 1,
         width: float = COLUMN_WIDTH,
+        height_ratios: Sequence[float] | None = None,
     ) -> None:
         from matplotlib.figure import Figure
 
@@ -466,7 +467,10 @@ class _Figures:
 
         with style(**REPORT_RC):
             fig: Figure = Figure(figsize=(width, height * nrows))
-            axes = fig.subplots(nrows, 1, squeeze=False)[:, 0]
+            grid = {"height_ratios": height_ratios, "hspace": 0.08} if height_ratios else None
+            axes = fig.subplots(
+                nrows, 1, squeeze=False, sharex=bool(height_ratios), gridspec_kw=grid
+            )[:, 0]
             draw(ax=axes[0] if nrows == 1 else list(axes))
             png = self.plots / f"{_safe(name)}.png"
             fig.savefig(png, dpi=DPI, bbox_inches="tight")
@@ -511,6 +515,7 @@ def _summary_figures(figs: _Figures, result: StudyResult, cfg: StudyConfig) -> N
         partial(plot_rejection, rocs, reference=reference, optimum=result.optimum_roc),
         height=2.6,
         nrows=2,
+        height_ratios=(3, 1),
     )
 
 
@@ -605,16 +610,19 @@ def _correlation_figures(figs: _Figures, ds: Dataset) -> None:
 _e = html.escape
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], *, id_: str = "") -> str:
-    """An HTML table; cells are HTML already (escape names before), first column left."""
+def _table(
+    head: Sequence[str], rows: Sequence[Sequence[str]], *, id_: str = "", left: int = 1
+) -> str:
+    """An HTML table; cells are HTML already (escape names before); ``left`` columns of
+    names are left-aligned, numbers right-aligned."""
     ident = f' id="{id_}"' if id_ else ""
     th = "".join(
-        f'<th class="name">{h}</th>' if i == 0 else f"<th>{h}</th>" for i, h in enumerate(head)
+        f'<th class="name">{h}</th>' if i < left else f"<th>{h}</th>" for i, h in enumerate(head)
     )
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="name">{c}</td>' if i == 0 else f"<td>{c}</td>" for i, c in enumerate(r)
+            f'<td class="name">{c}</td>' if i < left else f"<td>{c}</td>" for i, c in enumerate(r)
         )
         + "</tr>"
         for r in rows
@@ -640,6 +648,7 @@ def _provenance_html(prov: Provenance | None) -> str:
             for f in prov.files
         ],
         id_="provenance-files",
+        left=4,
     )
     w = prov.weights
     policy = ", ".join(
@@ -724,7 +733,7 @@ def _ranking_html(result: StudyResult, analysis: Analysis, settings: ReportSetti
         row.append(f"{'flagged' if m.overtrained else 'ok'} <span class=small>(KS p: {pv})</span>")
         row += [f"{m.fit_seconds:.1f}", f"{m.predict_seconds:.2f}"]
         rows.append(row)
-    table = _table(head, rows, id_="ranking")
+    table = _table(head, rows, id_="ranking", left=2)
     if has_opt and result.optimum_rejection is not None:
         cells = ["", "optimum (true likelihood ratio)", f"{result.optimum_auc:.4f}"]
         cells += [f"{result.optimum_rejection[x]:.3g}" for x in result.efficiencies]
