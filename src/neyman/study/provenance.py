@@ -282,12 +282,38 @@ def count_entries(path: Path, tree: str | None = None) -> int | None:
     return None
 
 
+def _paths(path: Any) -> list[Path]:
+    """The files a source names: one path, a glob or a list of either (sorted, unique)."""
+    import glob
+
+    items = path if isinstance(path, list | tuple) else [path]
+    out: list[Path] = []
+    for item in items:
+        text = str(item)
+        # an absolute pattern such as /data/*.root: Path.glob takes relative patterns only
+        matches = sorted(glob.glob(text)) if any(c in text for c in "*?[") else [text]  # noqa: PTH207
+        out += [Path(m) for m in matches if Path(m) not in out]
+    return out
+
+
+def _entries(path: Any, tree: str | None) -> int | None:
+    total = 0
+    for p in _paths(path):
+        n = count_entries(p, tree)
+        if n is None:
+            return None
+        total += n
+    return total
+
+
 def study_provenance(
     cfg: Any,
     y: ArrayLike | None,
     raw_weight: ArrayLike | None,
     used_weight: ArrayLike | None = None,
     *,
+    events: Mapping[str, Mapping[str, int]] | None = None,
+    weights: Mapping[str, Any] | None = None,
     argv: Sequence[str] | None = None,
 ) -> Provenance:
     """The provenance of a study run from its config and the events it used.
@@ -300,6 +326,12 @@ def study_provenance(
         Labels of the events the study used (after selection).
     raw_weight, used_weight : array of shape (n,), optional
         Weights as read, and as the methods saw them (after the weight policy).
+    events : mapping, optional
+        Per source, ``{"read": n, "kept": n}`` as the loader counted them; by default the
+        files' entry counts (:func:`count_entries`) and the events used per class.
+    weights : mapping, optional
+        The weight policy and its effect as the study summarised it; by default the policy
+        keys of ``cfg.data`` and :func:`weight_effect`.
     argv : sequence of str, optional
         The command line (``sys.argv`` by default).
     """
@@ -307,25 +339,29 @@ def study_provenance(
     labels = np.asarray([] if y is None else y)
     after = {"signal": int(np.sum(labels == 1)), "background": int(np.sum(labels == 0))}
     files: list[InputFile] = []
-    events: dict[str, dict[str, int | None]] = {}
+    counts: dict[str, dict[str, int | None]] = {}
     for role in ("signal", "background", "file"):
         src = getattr(d, role, None)
         if src is None:
             continue
-        files.append(file_record(src.path, role=role, tree=src.tree, selection=src.selection))
-        before = count_entries(src.path, src.tree)
-        if role == "file":
-            events["all"] = {"before": before, "after": int(len(labels))}
-        else:
-            events[role] = {"before": before, "after": after[role]}
-    if not events:
-        events = {k: {"before": None, "after": v} for k, v in after.items()}
-    weights: dict[str, Any] = {"weight column": d.weight or "none (1 per event)"}
-    for key in ("negative_weights", "normalise"):
-        value = getattr(d, key, None)
-        if value is not None:
-            weights[key] = value
-    weights["effect"] = weight_effect(labels, raw_weight, used_weight)
+        for path in _paths(src.path):
+            files.append(file_record(path, role=role, tree=src.tree, selection=src.selection))
+        if events is None:
+            before = _entries(src.path, src.tree)
+            counts[role] = {"before": before, "after": after.get(role, int(len(labels)))}
+    if events is not None:
+        counts = {k: {"before": v.get("read"), "after": v.get("kept")} for k, v in events.items()}
+    elif not counts:
+        counts = {k: {"before": None, "after": v} for k, v in after.items()}
+    if weights is None:
+        policy: dict[str, Any] = {"weight column": d.weight or "none (1 per event)"}
+        for key in ("negative_weights", "normalise"):
+            value = getattr(d, key, None)
+            if value is not None:
+                policy[key] = value
+        policy["effect"] = weight_effect(labels, raw_weight, used_weight)
+    else:
+        policy = dict(weights)
     seeds = {
         "random_state": int(cfg.random_state),
         "split.random_state": int(cfg.split.random_state),
@@ -334,8 +370,8 @@ def study_provenance(
         cfg.model_dump(mode="json"),
         files=files,
         selection=d.selection,
-        events=events,
-        weights=weights,
+        events=counts,
+        weights=policy,
         seeds=seeds,
         argv=argv,
     )

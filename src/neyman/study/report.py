@@ -654,11 +654,11 @@ def _provenance_html(prov: Provenance | None) -> str:
     policy = ", ".join(
         f"{_e(str(k))}: <code>{_e(str(v))}</code>" for k, v in w.items() if not isinstance(v, dict)
     )
-    effect_rows = [
-        [_e(str(c))] + [f"{float(v.get(k, float('nan'))):.6g}" for k in _EFFECT_KEYS]
-        for c, v in (w.get("effect") or {}).items()
-    ]
-    effect = _table(["class", *_EFFECT_HEAD], effect_rows, id_="weights") if effect_rows else ""
+    per_class = next((v for v in w.values() if isinstance(v, dict) and v), {})
+    keys = list(dict.fromkeys(k for v in per_class.values() for k in v))
+    effect_rows = [[_e(str(c))] + [_number(v.get(k)) for k in keys] for c, v in per_class.items()]
+    head = ["class", *(_EFFECT_HEAD.get(k, _e(k.replace("_", " "))) for k in keys)]
+    effect = _table(head, effect_rows, id_="weights") if effect_rows else ""
     events = (
         _table(
             ["class", "events before selection", "events after selection"],
@@ -688,14 +688,20 @@ Python {_e(prov.python)} on {_e(prov.machine)}; {versions}; {_e(prov.date)}.</p>
 """
 
 
-_EFFECT_KEYS = ("events", "negative_fraction", "sum_raw", "sum_abs_raw", "sum_used")
-_EFFECT_HEAD = (
-    "events",
-    "negative-weight fraction",
-    "&Sigma; w (raw)",
-    "&Sigma; |w| (raw)",
-    "&Sigma; w (used)",
-)
+_EFFECT_HEAD = {
+    "negative_fraction": "negative-weight fraction",
+    "sum_raw": "&Sigma; w (raw)",
+    "raw_sum": "&Sigma; w (raw)",
+    "sum_abs_raw": "&Sigma; |w| (raw)",
+    "sum_used": "&Sigma; w (used)",
+    "policy_sum": "&Sigma; w (after negative-weight policy)",
+}
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _e(str(value))
+    return f"{value:.6g}"
 
 
 def _ranking_html(result: StudyResult, analysis: Analysis, settings: ReportSettings) -> str:
