@@ -947,30 +947,38 @@ Methods are ranked by the AUC on the test events{" and compared with the Neyman&
 Sections: <a href="#s-provenance">what was run</a>, <a href="#s-ranking">ranking</a>,
 <a href="#s-inputs">input variables</a>, <a href="#s-scores">scores</a>, <a href="#s-cuts">cuts and significance</a>,
 <a href="#s-fit">binned fit</a>, <a href="#s-training">training</a>, <a href="#s-data">data</a>.</p>
-<h2 id="s-provenance">What was run</h2>
+<section id="s-provenance"><h2>What was run</h2>
 {_provenance_html(inputs.provenance)}
-<h2 id="s-ranking">Ranking</h2>
+</section>
+<section id="s-ranking"><h2>Ranking</h2>
 <p class=small>Best cut: the highest {fom}{_e(unc)} of a cut on the score, on test-event yields {_e(inputs.yield_note or "(raw weights)")}; fit: the expected binned-fit result (see below).</p>
 {_ranking_html(result, analysis, st)}
 {figs.html("summary")}
-<h2 id="s-inputs">Input variables</h2>
+</section>
+<section id="s-inputs"><h2>Input variables</h2>
 <p class=small>Separation &lang;S&sup2;&rang; = &frac12; &Sigma; (s<sub>i</sub> &minus; b<sub>i</sub>)&sup2; / (s<sub>i</sub> + b<sub>i</sub>) of the class-normalised histograms (TMVA), in the bins of the histogram-likelihood method, under- and overflow included; permutation importance: the test AUC lost when one feature is shuffled (mean of 3 shuffles).</p>
 {_variables_html(result, analysis)}
 {no_inputs}{figs.html("inputs")}
-<h2 id="s-scores">Scores</h2>
+</section>
+<section id="s-scores"><h2>Scores</h2>
 <p class=small>Each class normalised to unit area; a Kolmogorov&ndash;Smirnov test compares training and test events.</p>
 {figs.html("scores")}
-<h2 id="s-cuts">Cuts and significance</h2>
+</section>
+<section id="s-cuts"><h2>Cuts and significance</h2>
 <p class=small>Efficiencies of the cut score &ge; x and its expected significance ({fom}{_e(unc)}), cuts leaving a background yield below {st.min_background:g} excluded.</p>
 {figs.html("cuts")}
-<h2 id="s-fit">Expected result of a binned fit</h2>
+</section>
+<section id="s-fit"><h2>Expected result of a binned fit</h2>
 {_fit_html(analysis, st, figs)}
-<h2 id="s-training">Training and correlations</h2>
+</section>
+<section id="s-training"><h2>Training and correlations</h2>
 {figs.html("training")}{figs.html("correlation")}
-<h2 id="s-data">Data</h2>
+</section>
+<section id="s-data"><h2>Data</h2>
 {_data_html(ds)}
 <p class="small">Machine: {_e(info["machine"])}; Python {_e(info["python"])}.
 Seeds: random_state {info["random_state"]}, split {info["split_random_state"]}. Total time {info["seconds"]:.1f} s; {_e(info["date"])}.<br>
 Files: <code>metrics.json</code>, <code>models/&lt;name&gt;/</code>, <code>plots/</code> (PNG and PDF), <code>scores/&lt;name&gt;.npz</code> (test scores).</p>
+</section>
 </body></html>
 """
