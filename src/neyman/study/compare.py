@@ -3,9 +3,10 @@
 A typical use: the same methods on two feature sets, or before and after a change of
 selection, each run as its own study. Each output directory contributes its
 ``metrics.json`` (AUC, rejection, best-cut significance, binned-fit result) and its saved
-test scores ``scores/<method>.npz`` (float64 ``score``, ``y``, ``weight``), from which the
-ROC curves are redrawn on one figure. Nothing in those files is executed (``np.load`` with
-``allow_pickle=False``).
+test scores, from which the ROC curves are redrawn on one figure: ``test_scores.parquet``
+(columns ``label``, ``weight`` and ``score:<method>``, as a study writes it) or, failing
+that, ``scores/<method>.npz`` (float64 ``score``, ``y``, ``weight``). Nothing in those
+files is executed (Parquet is data only; ``np.load`` runs with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,26 @@ def _load_scores(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
     return arrays  # type: ignore[return-value]
 
 
+def _parquet_scores(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    path = folder / "test_scores.parquet"
+    if not path.is_file():
+        return {}
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path).to_pandas()
+        y = table["label"].to_numpy(np.float64)
+        w = table["weight"].to_numpy(np.float64)
+    except (OSError, ValueError, KeyError) as exc:
+        msg = f"{path}: not a study's test scores (columns label, weight, score:<method>): {exc}"
+        raise DataError(msg, path=str(path)) from None
+    return {
+        str(c).removeprefix("score:"): (table[c].to_numpy(np.float64), y, w)
+        for c in table.columns
+        if str(c).startswith("score:")
+    }
+
+
 def read_study_output(folder: Path, label: str | None = None) -> list[ComparedMethod]:
     """The methods of one study output directory (``metrics.json`` + ``scores/``)."""
     path = Path(folder) / "metrics.json"
@@ -67,10 +88,11 @@ def read_study_output(folder: Path, label: str | None = None) -> list[ComparedMe
     study = label or str(doc.get("study", Path(folder).name))
     sig = doc.get("significance") or {}
     fit = doc.get("fit") or {}
+    saved = _parquet_scores(Path(folder))
     out = []
     for m in methods:
         name = str(m["name"])
-        arrays = _load_scores(Path(folder) / "scores" / f"{_safe(name)}.npz")
+        arrays = saved.get(name) or _load_scores(Path(folder) / "scores" / f"{_safe(name)}.npz")
         score, y, w = arrays if arrays is not None else (None, None, None)
         out.append(
             ComparedMethod(
