@@ -60,3 +60,13 @@ def test_uncertainty_needs_asimov() -> None:
     with pytest.raises(ConfigError) as err:
         significance(1.0, 4.0, "s_over_sqrt_b", background_uncertainty=0.1)
     assert err.value.key == "kind"
+
+
+def test_scan_ignores_cuts_with_too_few_background_events() -> None:
+    y = np.r_[np.ones(50), np.zeros(200)]
+    score = np.r_[np.linspace(0.5, 1.0, 50), np.linspace(0.0, 0.9, 200)]
+    w = np.ones(250)
+    scan = significance_scan(y, score, w, kind="asimov", min_background_events=30)
+    counted = np.array([np.sum(score[y == 0] >= c) for c in scan.cuts])
+    assert np.all(np.isnan(scan.z[counted < 30]))
+    assert np.all(np.isfinite(scan.z[counted >= 30]))

@@ -655,6 +655,7 @@ def significance_scan(
     kind: str = "s_over_sqrt_b",
     cuts: ArrayLike | None = None,
     min_background: float = 0.0,
+    min_background_events: int = 0,
     background_uncertainty: float = 0.0,
     pos_label: Any = 1,
 ) -> SignificanceScan:
@@ -671,6 +672,10 @@ def significance_scan(
     min_background : float, default 0
         Cuts leaving a background yield ``B <= min_background`` get ``z = NaN``: tiny,
         statistically meaningless background yields otherwise drive ``S/sqrt(B)`` to infinity.
+    min_background_events : int, default 0
+        Cuts keeping fewer simulated (unweighted) background events than this also get
+        ``z = NaN``: with few events the yield itself is a fluctuation, and the best cut
+        would pick it.
     background_uncertainty : float, default 0
         Relative background uncertainty of the Asimov significance (``kind="asimov"`` only),
         see :func:`significance`.
@@ -693,11 +698,13 @@ def significance_scan(
     sig = ws[-1] - ws[first]
     bkg = wb[-1] - wb[first]
     z = significance(sig, bkg, kind, background_uncertainty=background_uncertainty)
-    z = np.where(bkg > min_background, z, np.nan)
+    nb = np.r_[0, np.cumsum(~is_pos[order])]
+    n_bkg = nb[-1] - nb[first]
+    z = np.where((bkg > min_background) & (n_bkg >= min_background_events), z, np.nan)
     if np.all(np.isnan(z)):
         msg = (
-            f"no cut leaves a background yield above min_background={min_background:g}; "
-            "lower min_background or check the weights"
+            f"no cut leaves a background yield above min_background={min_background:g} "
+            f"with >= {min_background_events} background events; lower them or check the weights"
         )
         raise DataError(msg)
     return SignificanceScan(

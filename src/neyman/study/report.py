@@ -370,6 +370,7 @@ def analyse(inputs: ReportInputs) -> Analysis:
                 ms.yield_weight,
                 kind=st.kind,
                 min_background=st.min_background,
+                min_background_events=st.fit.min_background_events,
                 background_uncertainty=st.background_uncertainty,
             )
         except NeymanError as exc:
@@ -965,7 +966,7 @@ Sections: <a href="#s-provenance">what was run</a>, <a href="#s-ranking">ranking
 {figs.html("scores")}
 </section>
 <section id="s-cuts"><h2>Cuts and significance</h2>
-<p class=small>Efficiencies of the cut score &ge; x and its expected significance ({fom}{_e(unc)}), cuts leaving a background yield below {st.min_background:g} excluded.</p>
+<p class=small>Efficiencies of the cut score &ge; x and its expected significance ({fom}{_e(unc)}), cuts keeping a background yield below {st.min_background:g} or fewer than {st.fit.min_background_events} simulated background events excluded.</p>
 {figs.html("cuts")}
 </section>
 <section id="s-fit"><h2>Expected result of a binned fit</h2>
