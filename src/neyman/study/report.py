@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import yaml
 
 from neyman.data import Dataset
 from neyman.errors import NeymanError
@@ -651,6 +652,13 @@ def _provenance_html(prov: Provenance | None) -> str:
         id_="provenance-files",
         left=4,
     )
+    if not prov.files:
+        data = yaml.safe_load(prov.config_yaml).get("data") or {}
+        options = ", ".join(f"{k}={v}" for k, v in (data.get("builtin_options") or {}).items())
+        files = (
+            f"<p>Data: the built-in problem <code>{_e(str(data.get('builtin')))}</code>"
+            f"{f' ({_e(options)})' if options else ''}; no input files.</p>"
+        )
     w = prov.weights
     policy = ", ".join(
         f"{_e(str(k))}: <code>{_e(str(v))}</code>" for k, v in w.items() if not isinstance(v, dict)
