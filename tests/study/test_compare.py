@@ -78,3 +78,23 @@ def test_compare_labels_and_errors(outputs: list[Path], tmp_path: Path) -> None:
         compare_studies([outputs[0], outputs[0]], tmp_path / "c")
     assert main(["compare", str(tmp_path / "missing"), "-o", str(tmp_path / "d")]) == 2
     assert not (tmp_path / "d").exists()
+
+
+def test_reads_a_studys_test_scores_parquet(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from neyman.study.compare import read_study_output
+
+    rng = np.random.default_rng(2)
+    y = np.r_[np.ones(50), np.zeros(70)]
+    table = pd.DataFrame(
+        {"label": y, "weight": rng.uniform(0.5, 1, 120), "score:bdt": rng.normal(y, 1)}
+    )
+    table.to_parquet(tmp_path / "test_scores.parquet")
+    metrics = {"study": "s", "methods": [{"name": "bdt", "auc": 0.7}, {"name": "mlp", "auc": 0.6}]}
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    bdt, mlp = read_study_output(tmp_path)
+    assert bdt.score is not None and mlp.score is None
+    np.testing.assert_array_equal(bdt.score, table["score:bdt"].to_numpy())
+    np.testing.assert_array_equal(bdt.weight, table["weight"].to_numpy())
+    assert bdt.label == "s: bdt"
