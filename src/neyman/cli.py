@@ -1,6 +1,6 @@
 """The ``neyman`` command: thin wiring from arguments to the public API.
 
-``neyman demo | study | apply | lab | datasets | generate``. A :class:`~neyman.errors.NeymanError`
+``neyman demo | study | apply | compare | lab | datasets | generate``. A :class:`~neyman.errors.NeymanError`
 reaching here prints one line (``error: ...``) and exits with code 2; ``--debug`` shows the
 traceback instead.
 """
@@ -64,6 +64,17 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         force=args.force,
     )
     _console().print(f"wrote {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------- compare
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from neyman.study.compare import compare_studies
+
+    out = compare_studies(
+        [Path(p) for p in args.outputs], Path(args.output), labels=args.label or None
+    )
+    _console().print(f"comparison: {out}")
     return 0
 
 
@@ -145,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(handler=_cmd_apply)
+
+    p = sub.add_parser("compare", help="one table and ROC figure across several study outputs")
+    p.add_argument("outputs", nargs="+", help="study output directories (with metrics.json)")
+    p.add_argument("-o", "--output", required=True, help="directory for the comparison")
+    p.add_argument(
+        "--label", action="append", default=None, help="name of each output, in order (repeat)"
+    )
+    p.set_defaults(handler=_cmd_compare)
 
     p = sub.add_parser("lab", help="run a course exercise (`neyman lab list`)")
     p.add_argument("name", help="lab name, or 'list'")
