@@ -95,8 +95,8 @@ LABS: dict[str, LabEntry] = {
     "likelihood-ratio": LabEntry(
         "likelihood_ratio",
         "Histogrammed vs exact likelihood ratio on a 1-D mixture, ROC of cut / histogram / "
-        "exact LR / the lecture's 1-1-10-1 ReLU network and a wider one, and the curse of "
-        "dimensionality (histogram vs kNN, BDT, MLP in d = 1..6)",
+        "exact LR / the lecture's 1-1-10-1 ReLU network (dead ReLUs included) / a 1-16-16-1, "
+        "and the curse of dimensionality (histogram vs kNN, BDT, MLP in d = 1..6)",
     ),
     "loss-functions": LabEntry(
         "loss_functions",
