@@ -89,9 +89,9 @@ def test_lecture_network_bottleneck_and_dead_relus(lab_run: Any) -> None:
     for r in dead:  # a constant output ranks nothing: AUC exactly 1/2
         assert r["auc"] == pytest.approx(0.5, abs=1e-12)
     live = [r["auc"] for r in runs if not r["dead"]]
-    assert a["auc"]["lecture"] == pytest.approx(
-        float(np.median(sorted(live)[: len(live) | 1])), abs=0.02
-    )
+    # the lecture network's row is the median live initialisation
+    assert a["auc"]["lecture"] in live
+    assert sum(x < a["auc"]["lecture"] for x in live) == (len(live) - 1) // 2
     # the one-unit bottleneck loses AUC beyond the statistical error, the wider net does not
     assert a["bottleneck_significant"] is True
     assert a["auc"]["exact"] - a["auc"]["lecture"] > 3 * a["auc_error"]["lecture"]
