@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from neyman.errors import ConfigError, DataError
-from neyman.labs import get_lab, higgs
+from neyman.labs import _base, get_lab, higgs
 
 
 def _events(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +171,7 @@ def test_roc_legend_beside_the_curves(
     def keep(fig: Any, out: Path | None, name: str, result: Any, fmt: str = "png") -> None:
         seen.append(fig)
 
-    monkeypatch.setattr(higgs, "save_figure", keep)
+    monkeypatch.setattr(_base, "save_figure", keep)
     higgs.render(answers, out=tmp_path, console=_quiet())
     fig = seen[0]
     fig.canvas.draw()

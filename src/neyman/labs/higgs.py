@@ -28,7 +28,7 @@ HIGGS-like sample is generated with Pythia 8 (``neyman.generate.generate_higgs``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,16 @@ from neyman.data import Dataset, Standardizer, read_table
 from neyman.datasets import data_dir, higgs
 from neyman.errors import ConfigError, DataError
 from neyman.evaluate import RocCurve, auc, roc_curve
-from neyman.labs._base import Answers, LabResult, Option, check_options, lab_console, save_figure
+from neyman.labs._base import (
+    Answers,
+    Figures,
+    LabResult,
+    Option,
+    figure_data,
+    lab_console,
+    lab_progress,
+    resolve_options,
+)
 from neyman.models import BDTClassifier, MLPClassifier
 from neyman.plot import plot_roc
 from neyman.train import torch_threads
@@ -93,7 +102,6 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("rows", int, None, "events to read (default 100,000; quick 2,000) or to generate"),
 )
-DEFAULTS: dict[str, Any] = {o.name: o.default for o in OPTIONS}
 
 #: the deep network "recovers" the masses' gain when its low-level AUC is within this of the
 #: best all-feature AUC (Baldi et al.'s own gain from the masses, 0.885 - 0.880)
@@ -105,12 +113,11 @@ SEED = 20261125
 
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
-    check_options(NAME, options, DEFAULTS)
-    opts = {**DEFAULTS, **options}
+    opts = resolve_options(NAME, OPTIONS, options)
     rows = opts["rows"]
-    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 100):
+    if rows is not None and rows < 100:
         msg = f"option 'rows' of lab {NAME} must be an integer >= 100, got {rows!r}"
-        raise ConfigError(msg)
+        raise ConfigError(msg, key="rows", value=rows)
     return opts
 
 
@@ -343,7 +350,7 @@ class HiggsAnswers(Answers):
     difference: dict[str, float]
     answer: str
     verdict: str
-    rocs: dict[str, RocCurve] = field(default_factory=dict, repr=False)
+    rocs: dict[str, RocCurve] = figure_data(default_factory=dict)
 
 
 def train_and_score(
@@ -353,25 +360,22 @@ def train_and_score(
     con = lab_console(console)
     sets = {"low": "low", "high": "high", "all": None}
     scores: dict[str, dict[str, NDArray[np.float64]]] = {"bdt": {}, "dnn": {}}
-    step = 0
-    with torch_threads(1):  # small networks train fastest on one thread of a shared CPU
+    with torch_threads(1), lab_progress(con, "training 6 models (BDT, deep net) x 3") as bar:
+        # small networks train fastest on one thread of a shared CPU
+        task = bar.add_task("training", total=6)
         for method in ("bdt", "dnn"):
             for key, group in sets.items():
-                step += 1
-                con.print(
-                    f"[{step}/6] training the {method.upper()} on {key} features", markup=False
-                )
+                bar.update(task, description=f"{method.upper()} on {key} features")
                 tr = train if group is None else train.select(group)
                 te = test if group is None else test.select(group)
                 model = _models(quick)[method].fit(tr.X, np.asarray(tr.y))
                 proba = model.predict_proba(te.X)[:, list(model.classes_).index(1)]
                 scores[method][key] = np.asarray(proba, dtype=np.float64)
+                bar.advance(task)
     return scores
 
 
-def _verdict(
-    aucs: dict[str, dict[str, float]], diff: PairedAucDifference, ref: str, n: int
-) -> str:
+def _verdict(aucs: dict[str, dict[str, float]], diff: PairedAucDifference, ref: str, n: int) -> str:
     gain = {m: aucs[m]["all"] - aucs[m]["low"] for m in aucs}
     paper_share = (PUBLISHED["dnn"]["low"] - PUBLISHED["bdt"]["low"]) / (
         PUBLISHED["bdt"]["all"] - PUBLISHED["bdt"]["low"]
@@ -475,7 +479,6 @@ def render(
     """Print the AUC and accuracy table and the verdict; write ``roc.png`` into ``out``."""
     con = lab_console(console)
     result = LabResult(NAME, answers=answers.as_dict())
-    del result.answers["rocs"]
     table = Table(
         "features", "inputs", "BDT AUC", "deep net AUC", "BDT (paper)", "deep net (paper)",
         "BDT accuracy", "deep net accuracy",
@@ -493,15 +496,14 @@ def render(
         table.add_row(key, str(inputs), *cells)
     con.print(table)
     con.print(answers.verdict, markup=False)
-    if out is None:
-        con.print("figures: none written (give -o DIR to write roc.png)", markup=False)
-        return result
+    figs = Figures(out, result, con)
     fig = plot_roc(answers.rocs)
-    ax = fig.axes[0]
     # six curves and their AUCs: the legend goes beside the axes, never over a curve
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
-    save_figure(fig, out, "roc", result)
-    con.print(f"figures: {', '.join(str(p) for p in result.figures)}", markup=False)
+    fig.axes[0].legend(
+        loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False
+    )
+    figs.save(fig, "roc")
+    figs.report()
     return result
 
 
