@@ -201,7 +201,7 @@ def compute(
 def _figure(a: DecisionBoundariesAnswers) -> Any:
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 3, figsize=(13, 11))
+    fig, axes = plt.subplots(3, 3, figsize=(13, 11), layout="constrained")
     for i, dname in enumerate(a.datasets):
         for j, cname in enumerate(a.classifiers):
             ax, panel = axes[i, j], a.panels[i][j]
@@ -221,7 +221,11 @@ def _figure(a: DecisionBoundariesAnswers) -> Any:
                 fontsize=14, weight="bold",
             )  # fmt: skip
     fig.colorbar(filled, ax=axes, label="P(signal)", shrink=0.6)
-    axes[0, 0].legend(loc="upper left", fontsize="x-small")
+    from matplotlib.patches import Patch
+
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    handles.append(Patch(facecolor="none", edgecolor="k", hatch="///", label="P = 0.5 (tie)"))
+    axes[0, 0].legend(handles=handles, loc="upper left", fontsize="x-small")
     return fig
 
 
