@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pytest
 from rich.console import Console
 
+from neyman.cli import main
 from neyman.errors import ConfigError
+from neyman.labs import LABS, list_labs
 from neyman.labs._base import (
     Answers,
     Figures,
@@ -92,3 +99,84 @@ def test_figures_with_out_lists_exactly_the_files(tmp_path: Path) -> None:
     assert written == ["roc.png", "scores.png"]
     assert sorted(p.name for p in result.figures) == written
     assert "roc.png, scores.png" in con.export_text()
+
+
+# --------------------------------------------------------------------------- the CLI
+INSTALLED = [name for name, _ in list_labs()]
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"neyman.labs.{LABS[name].module}")
+
+
+def _with_options(name: str) -> list[str]:
+    return [n for n in INSTALLED if getattr(_module(n), "OPTIONS", None)]
+
+
+@pytest.mark.parametrize("name", INSTALLED)
+def test_registry_summary_is_the_module_summary(name: str) -> None:
+    mod = _module(name)
+    assert mod.SUMMARY == LABS[name].summary
+    assert mod.NAME == name
+
+
+def test_lab_list_imports_no_lab() -> None:
+    code = (
+        "import sys\nfrom neyman.cli import main\nmain(['lab', 'list'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('neyman.labs.')))\n"
+        "print('torch' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == "False False"
+    assert lines[-2] == "['neyman.labs._base']"
+    for name in INSTALLED:
+        assert name in proc.stdout
+
+
+@pytest.mark.parametrize("name", [n for n in INSTALLED if n in LABS])
+def test_every_option_is_a_flag(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mod = _module(name)
+    opts = getattr(mod, "OPTIONS", None)
+    if opts is None:
+        pytest.skip(f"{name} declares no OPTIONS yet")
+    with pytest.raises(SystemExit) as exc:
+        main(["lab", name, "--help"])
+    assert exc.value.code == 0
+    helptext = capsys.readouterr().out
+    argv, expected = ["lab", name, "--quick"], {}
+    for opt in opts:
+        assert opt.flag in helptext
+        if opt.type is bool:
+            argv.append(opt.flag if not opt.default else f"--no-{opt.flag[2:]}")
+            expected[opt.name] = not opt.default
+        elif opt.choices:
+            argv += [opt.flag, str(opt.choices[-1])]
+            expected[opt.name] = opt.choices[-1]
+        else:
+            sample = {int: 3, float: 0.5, str: "x", Path: "f.csv"}[opt.type]
+            argv += [opt.flag, str(sample)]
+            expected[opt.name] = sample
+    got: dict[str, Any] = {}
+    monkeypatch.setattr(mod, "run", lambda **kw: got.update(kw))
+    assert main(argv) == 0
+    assert got.pop("quick") is True
+    assert got.pop("out") is None
+    got.pop("console")
+    assert got == expected
+
+
+def test_unknown_flag_suggests_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lab", "charges", "--epoch", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "no option '--epoch'" in err
+    assert "did you mean '--epochs'" in err
+
+
+def test_unknown_lab(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lab", "charge"]) == 2
+    assert "did you mean 'charges'" in capsys.readouterr().err
