@@ -411,8 +411,11 @@ NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
     (
         "## The MAGIC events\nTen Hillas parameters per shower; gammas are the signal. Give "
         "`data='magic04.data'` if it is not in the cache.",
-        "from neyman.labs import gamma_hadron as gh\n\n"
-        "ds = gh.load(quick=True, data='../shared/data/magic04.data')\n"
+        "from pathlib import Path\nimport neyman\nfrom neyman.labs import gamma_hadron as gh\n\n"
+        "# the course's copy beside the project (../shared/data), else the cache or a download\n"
+        "shared = Path(neyman.__file__).resolve().parents[3] / 'shared' / 'data' / 'magic04.data'\n"
+        "data = shared if shared.is_file() else None\n"
+        "ds = gh.load(quick=True, data=data)\n"
         "print(ds.n_events, 'events;', ds.feature_names)",
     ),
     (
@@ -432,8 +435,6 @@ NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
     ),
     (
         "## 4 and the figures: the whole lab in one call",
-        "from pathlib import Path\n\n"
-        "result = gh.run(quick=True, data='../shared/data/magic04.data', "
-        "out=Path('gamma-hadron-figures'))",
+        "result = gh.run(quick=True, data=data, out=Path('gamma-hadron-figures'))",
     ),
 )

@@ -72,8 +72,8 @@ __all__ = [
 
 NAME = "rnn"
 SUMMARY = (
-    "A recurrent network (GRU) on the variable-length track list of each event against a "
-    "Deep-Sets baseline and the exact likelihood ratio; AUCs with intervals"
+    "A recurrent network on variable-length sequences (the tracks of an event) against "
+    "a Deep-Sets baseline"
 )
 
 OPTIONS: tuple[Option, ...] = (
