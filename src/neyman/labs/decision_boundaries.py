@@ -64,7 +64,9 @@ SUMMARY = (
 DATASETS = ("moons", "circles", "linearly separable")
 CLASSIFIERS = ("decision tree", "MLP", "XGBoost")
 OPTIONS: tuple[Option, ...] = (
-    Option("events", int, 150, "events per class in each data set (40% of them test events)"),
+    Option(
+        "events", int, 150, "events per class in each data set (40 percent of them are test events)"
+    ),
     Option("epochs", int, None, "MLP training epochs (default 200; quick 60)"),
 )
 
