@@ -277,16 +277,20 @@ NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
         "data = db.make_data(150)\nfor name, ds in data.items():\n    print(name, ds.X.shape)",
     ),
     (
-        "## A decision tree on the moons: where the predicted class changes\nLeaves with as "
+        "## A decision tree on the circles: where the predicted class changes\nLeaves with as "
         "many signal as background events have P = 0.5 exactly: a plateau, not a boundary.",
         "import numpy as np\nimport matplotlib.pyplot as plt\n"
+        "from sklearn.model_selection import train_test_split\n"
         "from sklearn.tree import DecisionTreeClassifier\n\n"
-        "ds = data['moons']\ntree = DecisionTreeClassifier(max_depth=5, random_state=0).fit(ds.X, ds.y)\n"
-        "xx, yy = np.meshgrid(np.linspace(-2, 3, 200), np.linspace(-1.5, 2, 200))\n"
+        "ds = data['circles']\n"
+        "X_tr, X_te, y_tr, y_te = train_test_split(ds.X, ds.y, test_size=0.4, random_state=42, "
+        "stratify=ds.y)\n"
+        "tree = DecisionTreeClassifier(max_depth=5, random_state=0).fit(X_tr, y_tr)\n"
+        "xx, yy = np.meshgrid(np.linspace(-1.5, 1.5, 200), np.linspace(-1.5, 1.5, 200))\n"
         "p = tree.predict_proba(np.column_stack([xx.ravel(), yy.ravel()]))[:, 1].reshape(xx.shape)\n"
         "print('grid points with P exactly 0.5:', int(np.sum(p == 0.5)))\n"
         "fig, ax = plt.subplots()\nax.contourf(xx, yy, p, levels=20, cmap='RdBu_r')\n"
-        "db.draw_boundary(ax, xx, yy, p)\nax.scatter(ds.X[:, 0], ds.X[:, 1], c=ds.y, s=8, cmap='coolwarm')",
+        "db.draw_boundary(ax, xx, yy, p)\nax.scatter(X_te[:, 0], X_te[:, 1], c=y_te, s=8, cmap='coolwarm')",
     ),
     (
         "## The 3 x 3 grid with test accuracies",
