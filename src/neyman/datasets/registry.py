@@ -18,10 +18,11 @@ from rich.table import Table
 from neyman.data import Dataset
 from neyman.datasets import drell_yan, mixtures, real, toys
 from neyman.datasets._fetch import RemoteFile, data_dir, locate
-from neyman.errors import ConfigError, did_you_mean
+from neyman.errors import ConfigError, DataError, did_you_mean
 
 __all__ = [
     "DATASETS",
+    "GENERATABLE",
     "DatasetInfo",
     "dataset_info",
     "fetch_dataset",
@@ -269,6 +270,12 @@ _ENTRIES = [
     ),
 ]
 
+#: Real datasets with a generator that writes the same columns: the command that makes one.
+GENERATABLE: dict[str, str] = {
+    "higgs": "neyman generate higgs -n 20000 -o higgs.parquet (needs neyman[generate])",
+    "susy": "neyman generate susy -n 20000 -o susy.parquet (needs neyman[generate])",
+}
+
 #: Every dataset by name.
 DATASETS: dict[str, DatasetInfo] = {e.name: e for e in _ENTRIES}
 
@@ -330,7 +337,14 @@ def fetch_dataset(name: str, path: str | os.PathLike[str] | None = None) -> Path
             f"nothing to fetch (load it with neyman.datasets.{e.loader.__name__}())"
         )
         raise ConfigError(msg)
-    found = [locate(f, path) for f in e.files]
+    try:
+        found = [locate(f, path) for f in e.files]
+    except DataError as err:
+        if name not in GENERATABLE:
+            raise
+        # the UCI benchmarks are 2-3 GB; a sample in the same columns can be made locally
+        msg = f"{err}; or make a {name.upper()}-like sample: {GENERATABLE[name]}"
+        raise DataError(msg, path=err.path) from err
     return found[0] if len(found) == 1 else found[0].parent
 
 
