@@ -10,6 +10,7 @@ estimator you need:
 - ``histogram.py``: :class:`HistogramLikelihoodRatio` (binned, projective in N-D)
 - ``linear.py``: :class:`FisherDiscriminant`, :class:`LogisticRegression`
 - ``cuts.py``: :class:`RectangularCuts` (TMVA-style box cuts per signal efficiency)
+- ``particle_set.py``: :class:`ParticleSetClassifier` (Deep Sets / transformer on jet constituents)
 
 ``load(dir)`` reads any saved estimator back; ``Estimator.load(dir)`` also checks its class.
 """
@@ -24,6 +25,7 @@ from neyman.models.histogram import HistogramLikelihoodRatio
 from neyman.models.knn import KNNClassifier
 from neyman.models.linear import FisherDiscriminant, LogisticRegression
 from neyman.models.mlp import MLPClassifier, MLPRegressor
+from neyman.models.particle_set import ParticleSetClassifier
 
 __all__ = [
     "FORMAT_VERSION",
@@ -38,6 +40,7 @@ __all__ = [
     "MLPRegressor",
     "NeymanEstimator",
     "NotFittedError",
+    "ParticleSetClassifier",
     "RectangularCuts",
     "load",
 ]
