@@ -19,6 +19,7 @@ from neyman.generate.jets import (  # noqa: E402
     JET_COLUMNS,
     PARTICLE_COLUMNS,
     JetConfig,
+    add_substructure,
     energy_correlation,
     generate_jets,
     jet_process_settings,
@@ -134,3 +135,9 @@ def test_cli_writes_jagged_parquet(tmp_path: Path, capsys: pytest.CaptureFixture
     with pytest.raises(ConfigError, match="--process") as err:
         missing.handler(missing)
     assert err.value.key == "process"
+
+
+def test_add_substructure_reproduces_the_generator(top: pd.DataFrame) -> None:
+    columns = ["tau1", "tau2", "tau3", "tau21", "tau32", "c2", "d2"]
+    again = add_substructure(top.drop(columns=columns).head(8))
+    np.testing.assert_allclose(again[columns], top[columns].head(8), rtol=1e-6, atol=1e-9)

@@ -44,7 +44,7 @@ import sys
 import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import awkward as ak
 import numpy as np
@@ -53,16 +53,19 @@ from numpy.typing import NDArray
 
 from neyman.data.physics import delta_phi
 from neyman.errors import ConfigError, DataError, did_you_mean
-from neyman.generate import _generate
 from neyman.generate import detector as _detector
 from neyman.generate.detector import INVISIBLE_PDG_IDS, DetectorConfig, resolution, smear
 from neyman.generate.pythia import PYTHIA_SEED_MAX, _make_pythia
+
+if TYPE_CHECKING:
+    from neyman.generate._generate import _Result
 
 __all__ = [
     "JET_COLUMNS",
     "JET_PROCESSES",
     "PARTICLE_COLUMNS",
     "JetConfig",
+    "add_substructure",
     "constituent_detector",
     "energy_correlation",
     "generate_jets",
@@ -471,23 +474,74 @@ def _jets_of_batch(
     return _jet_frame(jets, constituents, config)
 
 
-def _jet_frame(jets: ak.Array, constituents: ak.Array, config: JetConfig) -> pd.DataFrame:
-    tau = nsubjettiness(constituents, config.radius)
+def add_substructure(frame: pd.DataFrame, radius: float = 0.8) -> pd.DataFrame:
+    """Add ``tau1..tau3, tau21, tau32, c2, d2`` computed from a jets table's constituents.
+
+    For jets read from elsewhere (e.g. :func:`neyman.datasets.top_tagging_jets`), so that
+    they get the substructure columns of ``neyman generate jets``. Needs FastJet only.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A jets table with ``part_pt, part_eta, part_phi, part_e`` (GeV, one array per jet).
+    radius : float
+        Jet radius in the N-subjettiness normalisation.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``frame`` with the substructure columns (overwritten where present).
+    """
+    pt, eta, phi, e = (
+        [np.asarray(v, dtype=np.float64) for v in frame[f"part_{k}"]]
+        for k in ("pt", "eta", "phi", "e")
+    )
+    constituents = ak.zip(
+        {
+            "pt": ak.Array(pt),
+            "eta": ak.Array(eta),
+            "phi": ak.Array(phi),
+            "e": ak.Array(e),
+            "px": ak.Array(pt) * np.cos(ak.Array(phi)),
+            "py": ak.Array(pt) * np.sin(ak.Array(phi)),
+            "pz": ak.Array(pt) * np.sinh(ak.Array(eta)),
+        }
+    )
+    columns = _substructure(constituents, radius)
+    out = frame.copy()
+    for name, values in columns.items():
+        out[name] = values
+    return out
+
+
+def _substructure(constituents: ak.Array, radius: float) -> dict[str, NDArray[np.float64]]:
+    tau = nsubjettiness(constituents, radius)
     ecf = [
         energy_correlation(
             ak.to_numpy(c.pt).astype(np.float64),
             ak.to_numpy(c.eta).astype(np.float64),
             ak.to_numpy(c.phi).astype(np.float64),
         )
+        if len(c) > 0
+        else (0.0, 0.0)
         for c in constituents
     ]
     e2 = np.array([x[0] for x in ecf])
     e3 = np.array([x[1] for x in ecf])
     with np.errstate(divide="ignore", invalid="ignore"):
-        tau21 = np.where(tau[:, 0] > 0, tau[:, 1] / tau[:, 0], 0.0)
-        tau32 = np.where(tau[:, 1] > 0, tau[:, 2] / tau[:, 1], 0.0)
-        c2 = np.where(e2 > 0, e3 / e2**2, 0.0)
-        d2 = np.where(e2 > 0, e3 / e2**3, 0.0)
+        return {
+            "tau1": tau[:, 0],
+            "tau2": tau[:, 1],
+            "tau3": tau[:, 2],
+            "tau21": np.where(tau[:, 0] > 0, tau[:, 1] / tau[:, 0], 0.0),
+            "tau32": np.where(tau[:, 1] > 0, tau[:, 2] / tau[:, 1], 0.0),
+            "c2": np.where(e2 > 0, e3 / e2**2, 0.0),
+            "d2": np.where(e2 > 0, e3 / e2**3, 0.0),
+        }
+
+
+def _jet_frame(jets: ak.Array, constituents: ak.Array, config: JetConfig) -> pd.DataFrame:
+    sub = _substructure(constituents, config.radius)
     mass2 = jets.e**2 - jets.px**2 - jets.py**2 - jets.pz**2
     frame = pd.DataFrame(
         {
@@ -497,19 +551,14 @@ def _jet_frame(jets: ak.Array, constituents: ak.Array, config: JetConfig) -> pd.
             "e": ak.to_numpy(jets.e),
             "mass": np.sqrt(np.maximum(ak.to_numpy(mass2), 0.0)),
             "n_constituents": ak.to_numpy(ak.num(constituents, axis=1)).astype(np.int64),
-            "tau1": tau[:, 0],
-            "tau2": tau[:, 1],
-            "tau3": tau[:, 2],
-            "tau21": tau21,
-            "tau32": tau32,
-            "c2": c2,
-            "d2": d2,
+            **sub,
         }
     )
     for name in PARTICLE_COLUMNS:
         key = name.removeprefix("part_")
         dtype = np.int64 if key in ("charge", "pid") else np.float64
-        frame[name] = [np.asarray(x, dtype=dtype) for x in ak.to_list(constituents[key])]
+        cells = [np.asarray(x, dtype=dtype) for x in ak.to_list(constituents[key])]
+        frame[name] = pd.Series(cells, index=frame.index, dtype=object)
     return frame
 
 
@@ -532,7 +581,9 @@ class _JetTask:
     config: JetConfig = field(default_factory=JetConfig)
 
 
-def _run_jet_task(task: _JetTask, progress: Any = None) -> _generate._Result:
+def _run_jet_task(task: _JetTask, progress: Any = None) -> _Result:
+    from neyman.generate import _generate
+
     code = _PROCESS_CODE[task.process]
     ss = np.random.SeedSequence([task.seed, code, task.label, task.chunk])
     pythia_ss, detector_ss = ss.spawn(2)
@@ -574,7 +625,7 @@ def _run_jet_task(task: _JetTask, progress: Any = None) -> _generate._Result:
     return _generate._Result(frame=out, generated=generated, label=task.label)
 
 
-def _run_jet_task_quiet(task: _JetTask) -> _generate._Result:
+def _run_jet_task_quiet(task: _JetTask) -> _Result:
     return _run_jet_task(task)
 
 
@@ -626,6 +677,8 @@ def generate_jets(
         and ``label``. ``frame.attrs["generated"]`` counts generated events,
         ``frame.attrs["accepted"]`` selected jets.
     """
+    from neyman.generate import _generate
+
     if process not in JET_PROCESSES:
         msg = f"unknown jet process '{process}'{did_you_mean(process, JET_PROCESSES)}"
         raise ConfigError(msg, key="process", value=process, available=JET_PROCESSES)

@@ -110,7 +110,8 @@ class _Attention(nn.Module):
         k, v = self.kv(keys).reshape(b, nk, 2, h, d // h).permute(2, 0, 3, 1, 4)
         scores = q @ k.transpose(-1, -2) / float(np.sqrt(d // h)) + bias
         attn = torch.softmax(scores, dim=-1)
-        return self.out((attn @ v).transpose(1, 2).reshape(b, nq, d))
+        out: torch.Tensor = self.out((attn @ v).transpose(1, 2).reshape(b, nq, d))
+        return out
 
 
 class _Block(nn.Module):
@@ -128,7 +129,8 @@ class _Block(nn.Module):
     ) -> torch.Tensor:
         kv = self.norm1(x if keys is None else keys)
         x = x + self.attn(self.norm1(x), kv, bias)
-        return x + self.mlp(self.norm2(x))
+        out: torch.Tensor = x + self.mlp(self.norm2(x))
+        return out
 
 
 def _mlp(
