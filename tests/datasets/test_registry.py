@@ -19,7 +19,7 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 ISSUE_NAMES = {
     "charges", "gaussian_mixture_1d", "gaussian_mixture", "rings", "xor", "moons", "circles",
     "linearly_separable", "magic", "cms_dielectron", "cms_zee", "higgs", "susy", "digits",
-    "mnist", "drell_yan_ee",
+    "mnist", "drell_yan_ee", "top_tagging",
 }  # fmt: skip
 
 

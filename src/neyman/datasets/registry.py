@@ -16,7 +16,7 @@ from typing import Any, Literal
 from rich.table import Table
 
 from neyman.data import Dataset
-from neyman.datasets import drell_yan, mixtures, real, toys
+from neyman.datasets import drell_yan, mixtures, real, top_tagging, toys
 from neyman.datasets._fetch import RemoteFile, data_dir, locate
 from neyman.errors import ConfigError, DataError, did_you_mean
 
@@ -254,6 +254,21 @@ _ENTRIES = [
             RemoteFile(name, f"{real._MNIST}/{name}", digest)
             for name, digest in real.MNIST_FILES.items()
         ),
+    ),
+    DatasetInfo(
+        "top_tagging",
+        "real",
+        "1,200,000 + 400,000 + 400,000",
+        "up to 200 constituents (E, px, py, pz)",
+        False,
+        "Zenodo record 2603256",
+        "Boosted hadronic top jets against QCD jets, anti-kt R = 0.8, 550 < pT < 650 GeV, "
+        "|eta| < 2, Pythia 8 + Delphes at 14 TeV; read as a jets table with jagged "
+        "constituent columns (the table of `neyman generate jets`).",
+        "G. Kasieczka et al., SciPost Phys. 7, 014 (2019), arXiv:1902.09914",
+        "CC BY 4.0",
+        top_tagging.top_tagging_jets,
+        tuple(top_tagging.TOP_TAGGING_FILES.values()),
     ),
     DatasetInfo(
         "drell_yan_ee",

@@ -12,6 +12,7 @@ estimator you need:
 - ``cuts.py``: :class:`RectangularCuts` (TMVA-style box cuts per signal efficiency)
 - ``pipeline.py``: :class:`Pipeline`, a fitted estimator with its input pipeline (feature
   expressions, selection, missing values, standardiser), as a study saves it
+- ``particle_set.py``: :class:`ParticleSetClassifier` (Deep Sets / transformer on jet constituents)
 
 ``load(dir)`` reads any saved estimator back; ``Estimator.load(dir)`` also checks its class.
 """
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from neyman.models.bdt import BDTClassifier, BDTRegressor
     from neyman.models.cnn import CNNClassifier
     from neyman.models.mlp import MLPClassifier, MLPRegressor
+    from neyman.models.particle_set import ParticleSetClassifier
 
 #: estimators whose modules import torch or xgboost: imported on first use, so that
 #: ``import neyman.models`` and a Fisher fit load neither
@@ -41,6 +43,7 @@ _LAZY = {
     "CNNClassifier": "neyman.models.cnn",
     "MLPClassifier": "neyman.models.mlp",
     "MLPRegressor": "neyman.models.mlp",
+    "ParticleSetClassifier": "neyman.models.particle_set",
 }
 
 
@@ -64,6 +67,7 @@ __all__ = [
     "MLPRegressor",
     "NeymanEstimator",
     "NotFittedError",
+    "ParticleSetClassifier",
     "Pipeline",
     "RectangularCuts",
     "load",
