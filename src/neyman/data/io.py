@@ -545,11 +545,13 @@ def _read_numpy(path: Path, fmt: str, names: Sequence[str] | None) -> pd.DataFra
             return pd.DataFrame(arr, columns=cols)
         with np.load(path, allow_pickle=False) as z:
             return pd.DataFrame({k: np.asarray(z[k]).ravel() for k in z.files})
-    except (ValueError, OSError, EOFError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        msg = f"{path} is not a readable NumPy file ({str(exc).splitlines()[0]}); object arrays are refused (no pickle)"
-        raise DataError(msg) from None
+    except DataError:
+        raise
+    except (
+        Exception
+    ) as exc:  # numpy's header parser raises ValueError, SyntaxError, TokenError, ...
+        msg = f"{path} is not a readable NumPy file ({_first_line(exc)}); object arrays are refused (no pickle)"
+        raise DataError(msg, path=str(path)) from None
 
 
 # --------------------------------------------------------------------------- sources
@@ -753,7 +755,7 @@ def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _S
             arrays = {c: _root.read_branch(t, c, start, stop) for c in cols}
             for c, values in arrays.items():
                 if len(values) != stop - start:  # a damaged entry count or basket
-                    msg = f"branch '{c}' in {t.label} has {len(values)} entries where the tree says {stop - start} (entries {start}-{stop}); the file is damaged"
+                    msg = f"branch '{c}' in {t.label} gives {len(values)} entries where the tree says {stop - start} (entries {start}-{stop}); the file is damaged or written in a way uproot cannot read"
                     raise DataError(msg, key=c, path=str(p))
             yield arrays, stop - start
         if n == 0:
@@ -778,7 +780,8 @@ def _probe(t: _root.RootTree, names: Sequence[str]) -> dict[str, _root.Branch]:
     stop = min(1, t.num_entries)
     for name in dict.fromkeys(names):
         try:
-            _root.read_branch(t, name, 0, stop)
+            if len(_root.read_branch(t, name, 0, stop)) != stop:
+                raise DataError(name)
         except DataError:
             b = t.branches[name]
             bad[name] = _root.Branch(name, "object", b.typename)
