@@ -584,21 +584,66 @@ def _frame_chunks(df: pd.DataFrame, cols: list[str], chunk_rows: int | None) -> 
 
 
 def _parquet_source(p: Path) -> _Source:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = _parquet_call(p, lambda: pq.read_schema(p))
+    lists = {
+        f.name
+        for f in schema
+        if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)
+        or pa.types.is_fixed_size_list(f.type)
+    }  # fmt: skip
 
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
         if chunk_rows is None:
-            df = _parquet_call(
-                p,
-                lambda: pq.read_table(p, columns=cols, page_checksum_verification=True).to_pandas(),
+            table = _parquet_call(
+                p, lambda: pq.read_table(p, columns=cols, page_checksum_verification=True)
             )
-            yield df, len(df)
+            raw = _parquet_call(p, lambda: _arrow_raw(table, lists))
+            yield raw, table.num_rows
             return
-        yield from _parquet_batches(p, cols, chunk_rows)
+        yield from _parquet_batches(p, cols, chunk_rows, lists)
 
-    return _Source(str(p), list(schema.names), read)
+    def check_plain(name: str) -> None:
+        if name in lists:
+            t = schema.field(name).type
+            msg = (
+                f"column '{name}' in {p} holds a list per event ({t}); ask for {name}[0], "
+                f"len({name}), sum({name}), max({name}), ..."
+            )
+            raise DataError(msg, key=name, path=str(p))
+
+    names = list(schema.names)
+    default = [n for n in names if n not in lists]
+    note = ""
+    if lists:
+        ex = sorted(lists)[0]
+        note = (
+            f"{p}: skipped {len(lists)} list column(s) ({', '.join(sorted(lists)[:6])}); ask for "
+            f"e.g. {ex}[0], len({ex}), max({ex})"
+        )
+    return _Source(
+        str(p),
+        names,
+        read,
+        default=default,
+        check_plain=check_plain,
+        note=note,
+        skipped=tuple(sorted(lists)),
+    )
+
+
+def _arrow_raw(table: Any, lists: set[str]) -> Any:
+    """An Arrow table as raw columns: a DataFrame, or awkward arrays for list columns."""
+    if not lists.intersection(table.column_names):
+        return table.to_pandas()
+    import awkward as ak
+
+    return {
+        c: ak.from_arrow(table[c]) if c in lists else table[c].to_pandas().to_numpy()
+        for c in table.column_names
+    }
 
 
 def _parquet_call(p: Path, fn: Callable[[], Any]) -> Any:
@@ -612,7 +657,7 @@ def _parquet_call(p: Path, fn: Callable[[], Any]) -> Any:
         raise DataError(msg, path=str(p)) from None
 
 
-def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
+def _parquet_batches(p: Path, cols: list[str], chunk_rows: int, lists: set[str]) -> Chunks:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -637,16 +682,16 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
             table = pa.Table.from_batches(batches)
             head, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
             del table
-            df = _parquet_call(p, lambda: head.to_pandas(split_blocks=True))  # noqa: B023
+            df = _parquet_call(p, lambda: _arrow_raw(head, lists))  # noqa: B023
             del head
             batches = rest.to_batches()
             del rest
             rows -= chunk_rows
-            yield df, len(df)
+            yield df, chunk_rows
             del df
     if rows:
-        df = _parquet_call(p, lambda: pa.Table.from_batches(batches).to_pandas(split_blocks=True))
-        yield df, len(df)
+        df = _parquet_call(p, lambda: _arrow_raw(pa.Table.from_batches(batches), lists))
+        yield df, rows
 
 
 def _csv_source(p: Path, names: Sequence[str] | None, header: bool | None) -> _Source:
