@@ -9,7 +9,8 @@ Every branch is classified once from its awkward form, without reading data:
   ``std::vector<float>``, an RNTuple collection field), usable in expressions
   (``x[0]``, ``len(x)``, ``max(x)``);
 - ``group``: a branch that only groups sub-branches (read the sub-branches instead);
-- ``object``: anything else (strings, nested lists, classes uproot cannot interpret).
+- ``nested``: lists of lists of numbers (``std::vector<std::vector<float>>``);
+- ``object``: anything else (strings, classes uproot cannot interpret).
 
 Every failure of uproot or awkward while opening or reading becomes a one-line
 :class:`~neyman.errors.DataError` naming the file, tree and branch. Read
@@ -164,6 +165,7 @@ def _classify(
             if dims[0] is None:
                 return Branch(name, "jagged", typename or f"var * {form.primitive}")
             return Branch(name, "fixed", typename or f"{form.primitive}[{dims[0]}]", dims[0])
+        return Branch(name, "nested", typename or f"nested lists of {form.primitive}")
     if cls == "RecordForm" and subfields:
         return Branch(name, "group", typename or "record")
     return Branch(name, "object", typename or str(form.type))
@@ -223,7 +225,7 @@ def flat_names(t: RootTree) -> tuple[list[str], list[Branch]]:
             names.append(b.name)
         elif b.kind == "fixed":
             names.extend(f"{b.name}[{i}]" for i in range(b.size))
-        elif b.kind in ("jagged", "object"):
+        elif b.kind in ("jagged", "object", "nested"):
             skipped.append(b)
     return names, skipped
 
@@ -232,7 +234,7 @@ def skipped_message(t: RootTree, skipped: Sequence[Branch]) -> str:
     """One line saying which branches a whole-tree read left out, and why."""
     jagged = [b.name for b in skipped if b.kind == "jagged"]
     short_names = {full: alias for alias, full in t.aliases.items()}
-    objects = [f"{b.name} ({b.typename})" for b in skipped if b.kind == "object"]
+    objects = [f"{b.name} ({b.typename})" for b in skipped if b.kind in ("object", "nested")]
     parts = []
     if jagged:
         ex = short_names.get(jagged[0], jagged[0])  # a name an expression can use
@@ -247,6 +249,12 @@ def skipped_message(t: RootTree, skipped: Sequence[Branch]) -> str:
         )
     noun = "branch" if len(skipped) == 1 else "branches"
     return f"{t.label}: skipped {len(skipped)} {noun}: " + "; ".join(parts)
+
+
+def check_readable(t: RootTree, name: str) -> None:
+    """Refuse a branch an expression reads that is not numbers (flat, fixed or jagged)."""
+    if t.branches[t.resolve(name)].kind not in ("flat", "fixed", "jagged"):
+        check_plain(t, name)
 
 
 def check_plain(t: RootTree, name: str) -> None:
@@ -265,6 +273,11 @@ def check_plain(t: RootTree, name: str) -> None:
         msg = (
             f"branch '{name}' in {t.label} is a fixed-size array ({b.typename}); ask for "
             f"{e}[0] ... {e}[{b.size - 1}], or sum({e})"
+        )
+    elif b.kind == "nested":
+        msg = (
+            f"branch '{name}' in {t.label} holds nested lists ({b.typename}); expressions take "
+            "one number or one list of numbers per event"
         )
     elif b.kind == "group":
         subs = [k for k in t.branches if k.startswith((full + "/", full + "."))]

@@ -131,6 +131,7 @@ def _plan(
     default: Sequence[str] | None = None,
     check_plain: Callable[[str], None] | None = None,
     split: Mapping[str, tuple[str, int]] | None = None,
+    check_readable: Callable[[str], None] | None = None,
 ) -> _Plan:
     """Resolve output columns and the selection into the source columns they need.
 
@@ -153,6 +154,8 @@ def _plan(
                 where_used = "" if name == expr.text else f" (used in '{_shown(expr.text, 80)}')"
                 msg = f"column '{name}'{where_used} not in {source}{did_you_mean(name, available)}"
                 raise MissingColumnError(msg, key=name, path=source, available=available)
+            if check_readable is not None:
+                check_readable(name)
             raw[name] = None
 
     derived: dict[str, tuple[str, int]] = {}
@@ -568,6 +571,7 @@ class _Source:
     default: list[str] | None = None
     check_plain: Callable[[str], None] | None = None
     split: dict[str, tuple[str, int]] = field(default_factory=dict)
+    check_readable: Callable[[str], None] | None = None
     close: Callable[[], None] = lambda: None
     note: str = ""  # what a whole-table read left out, one line
     skipped: tuple[str, ...] = ()
@@ -813,6 +817,7 @@ def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _S
         read,
         default=default,
         check_plain=lambda c: _root.check_plain(t, c),
+        check_readable=lambda c: _root.check_readable(t, c),
         split=split,
         note=note,
         skipped=tuple(b.name for b in skipped),
@@ -958,6 +963,7 @@ def _file_tables(
             default=src.default,
             check_plain=src.check_plain,
             split=src.split,
+            check_readable=src.check_readable,
         )
         _check_missing_policy(missing, plan)
         if src.note:
