@@ -48,6 +48,7 @@ class Branch:
     kind: str
     typename: str
     size: int = 0  # elements per event for ``fixed``
+    obj: Any = field(default=None, compare=False, repr=False)  # the uproot branch or field
 
 
 @dataclass
@@ -173,22 +174,25 @@ def _classify(
 
 def _ttree_branches(t: Any) -> dict[str, Branch]:
     out: dict[str, Branch] = {}
-    for key in dict.fromkeys(t.keys()):
-        b = t[key]
+    # the branch objects themselves: looking a nested path up again can fail (Delphes)
+    for key, b in t.iteritems(recursive=True):
+        if key in out:
+            continue
         typename = str(getattr(b, "typename", "") or "")
         if len(b.branches) > 0:
-            out[key] = Branch(key, "group", typename)
+            out[key] = Branch(key, "group", typename, obj=b)
             continue
         try:
             interp = b.interpretation
             if type(interp).__name__ == "AsGrouped":
-                out[key] = Branch(key, "group", typename)
+                out[key] = Branch(key, "group", typename, obj=b)
                 continue
             form = interp.awkward_form(t.file)
         except Exception:  # UnknownInterpretation, unsupported streamers, ...
-            out[key] = Branch(key, "object", typename or "unknown")
+            out[key] = Branch(key, "object", typename or "unknown", obj=b)
             continue
-        out[key] = _classify(key, form, typename)
+        kind = _classify(key, form, typename)
+        out[key] = Branch(key, kind.kind, kind.typename, kind.size, obj=b)
     return out
 
 
@@ -300,8 +304,8 @@ def read_branch(t: RootTree, name: str, start: int, stop: int) -> Any:
                 return _native(np.asarray(ak.to_numpy(arr)))
             return arr
         if b.kind in ("flat", "fixed"):
-            return _native(t.obj[name].array(entry_start=start, entry_stop=stop, library="np"))
-        return t.obj[name].array(entry_start=start, entry_stop=stop, library="ak")
+            return _native(b.obj.array(entry_start=start, entry_stop=stop, library="np"))
+        return b.obj.array(entry_start=start, entry_stop=stop, library="ak")
     except Exception as exc:  # uproot/awkward raise many types for odd or corrupt data
         msg = (
             f"branch '{name}' ({b.typename}) in {t.label} cannot be read "
