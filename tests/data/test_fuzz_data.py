@@ -79,7 +79,7 @@ def test_random_bytes_are_refused_in_one_line(data: bytes, ext: str) -> None:
         assert message is None or "\n" not in message
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=50)
 @given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=0, max_value=7))
 def test_damaged_files_are_refused_in_one_line(position: int, bit: int) -> None:
     rng = np.random.default_rng(5)

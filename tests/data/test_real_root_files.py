@@ -111,3 +111,10 @@ def test_nested_and_object_branches_refused_by_name() -> None:
     leaf = ROOT_DIR / "uproot-leaflist.root"
     with pytest.raises(DataError, match=r"branch 'leaflist' .* holds struct"):
         read_table(leaf, ["leaflist"])
+
+
+def test_text_branches_in_expressions_are_refused_by_name() -> None:
+    path = ROOT_DIR / "uproot-small-evnt-tree-fullsplit.root"
+    with pytest.raises(DataError, match=r"branch 'StdStr' .* holds std::string") as err:
+        read_table(path, ["len(StdStr)"])
+    assert err.value.key == "StdStr"

@@ -218,3 +218,29 @@ def test_rntuple_collections(rntuple: Path, nano: dict[str, object]) -> None:
     got = pd.concat(chunks, ignore_index=True)["max(Jet.pt)"].to_numpy()
     ref = [max(r) for r in ak.to_list(nano["Jet_pt"]) if r]
     np.testing.assert_array_equal(got, ref)
+
+
+def test_parquet_list_columns_as_jagged(tmp_path: Path, nano: dict[str, object]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nano.parquet"
+    table = pa.table(
+        {
+            "Jet_pt": ak.to_arrow(nano["Jet_pt"], extensionarray=False),
+            "MET_pt": np.asarray(nano["MET_pt"]),
+        }
+    )
+    pq.write_table(table, path)
+    lead, none = _lead(nano["Jet_pt"])
+    df = read_table(path, ["Jet_pt[0]", "len(Jet_pt)", "MET_pt"], missing="drop")
+    np.testing.assert_allclose(df["Jet_pt[0]"], lead[~none], rtol=1e-6)
+    np.testing.assert_array_equal(df["len(Jet_pt)"], np.asarray(nano["nJet"])[~none])
+    chunks = list(iter_table(path, ["max(Jet_pt)"], chunk_rows=64, missing={"max(Jet_pt)": 0.0}))
+    got = pd.concat(chunks, ignore_index=True)["max(Jet_pt)"].to_numpy()
+    ref = [max(r) if r else 0.0 for r in ak.to_list(nano["Jet_pt"])]
+    np.testing.assert_allclose(got, ref, rtol=1e-6)
+    whole = read_table(path)
+    assert list(whole.columns) == ["MET_pt"] and whole.attrs["skipped"] == ["Jet_pt"]
+    with pytest.raises(DataError, match=r"column 'Jet_pt' .* holds a list per event"):
+        read_table(path, ["Jet_pt"])

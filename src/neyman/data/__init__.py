@@ -14,7 +14,7 @@ from neyman.data.expressions import (
     evaluate_selection,
     parse_expression,
 )
-from neyman.data.io import iter_table, read_table, write_table
+from neyman.data.io import expand_paths, iter_table, read_table, write_table
 
 __all__ = [
     "Dataset",
@@ -25,6 +25,7 @@ __all__ = [
     "evaluate_expression",
     "evaluate_feature",
     "evaluate_selection",
+    "expand_paths",
     "iter_table",
     "parse_expression",
     "physics",

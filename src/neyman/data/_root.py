@@ -9,7 +9,8 @@ Every branch is classified once from its awkward form, without reading data:
   ``std::vector<float>``, an RNTuple collection field), usable in expressions
   (``x[0]``, ``len(x)``, ``max(x)``);
 - ``group``: a branch that only groups sub-branches (read the sub-branches instead);
-- ``object``: anything else (strings, nested lists, classes uproot cannot interpret).
+- ``nested``: lists of lists of numbers (``std::vector<std::vector<float>>``);
+- ``object``: anything else (strings, classes uproot cannot interpret).
 
 Every failure of uproot or awkward while opening or reading becomes a one-line
 :class:`~neyman.errors.DataError` naming the file, tree and branch. Read
@@ -47,6 +48,7 @@ class Branch:
     kind: str
     typename: str
     size: int = 0  # elements per event for ``fixed``
+    obj: Any = field(default=None, compare=False, repr=False)  # the uproot branch or field
 
 
 @dataclass
@@ -164,6 +166,7 @@ def _classify(
             if dims[0] is None:
                 return Branch(name, "jagged", typename or f"var * {form.primitive}")
             return Branch(name, "fixed", typename or f"{form.primitive}[{dims[0]}]", dims[0])
+        return Branch(name, "nested", typename or f"nested lists of {form.primitive}")
     if cls == "RecordForm" and subfields:
         return Branch(name, "group", typename or "record")
     return Branch(name, "object", typename or str(form.type))
@@ -171,22 +174,25 @@ def _classify(
 
 def _ttree_branches(t: Any) -> dict[str, Branch]:
     out: dict[str, Branch] = {}
-    for key in dict.fromkeys(t.keys()):
-        b = t[key]
+    # the branch objects themselves: looking a nested path up again can fail (Delphes)
+    for key, b in t.iteritems(recursive=True):
+        if key in out:
+            continue
         typename = str(getattr(b, "typename", "") or "")
         if len(b.branches) > 0:
-            out[key] = Branch(key, "group", typename)
+            out[key] = Branch(key, "group", typename, obj=b)
             continue
         try:
             interp = b.interpretation
             if type(interp).__name__ == "AsGrouped":
-                out[key] = Branch(key, "group", typename)
+                out[key] = Branch(key, "group", typename, obj=b)
                 continue
             form = interp.awkward_form(t.file)
         except Exception:  # UnknownInterpretation, unsupported streamers, ...
-            out[key] = Branch(key, "object", typename or "unknown")
+            out[key] = Branch(key, "object", typename or "unknown", obj=b)
             continue
-        out[key] = _classify(key, form, typename)
+        kind = _classify(key, form, typename)
+        out[key] = Branch(key, kind.kind, kind.typename, kind.size, obj=b)
     return out
 
 
@@ -223,7 +229,7 @@ def flat_names(t: RootTree) -> tuple[list[str], list[Branch]]:
             names.append(b.name)
         elif b.kind == "fixed":
             names.extend(f"{b.name}[{i}]" for i in range(b.size))
-        elif b.kind in ("jagged", "object"):
+        elif b.kind in ("jagged", "object", "nested"):
             skipped.append(b)
     return names, skipped
 
@@ -232,7 +238,7 @@ def skipped_message(t: RootTree, skipped: Sequence[Branch]) -> str:
     """One line saying which branches a whole-tree read left out, and why."""
     jagged = [b.name for b in skipped if b.kind == "jagged"]
     short_names = {full: alias for alias, full in t.aliases.items()}
-    objects = [f"{b.name} ({b.typename})" for b in skipped if b.kind == "object"]
+    objects = [f"{b.name} ({b.typename})" for b in skipped if b.kind in ("object", "nested")]
     parts = []
     if jagged:
         ex = short_names.get(jagged[0], jagged[0])  # a name an expression can use
@@ -247,6 +253,12 @@ def skipped_message(t: RootTree, skipped: Sequence[Branch]) -> str:
         )
     noun = "branch" if len(skipped) == 1 else "branches"
     return f"{t.label}: skipped {len(skipped)} {noun}: " + "; ".join(parts)
+
+
+def check_readable(t: RootTree, name: str) -> None:
+    """Refuse a branch an expression reads that is not numbers (flat, fixed or jagged)."""
+    if t.branches[t.resolve(name)].kind not in ("flat", "fixed", "jagged"):
+        check_plain(t, name)
 
 
 def check_plain(t: RootTree, name: str) -> None:
@@ -265,6 +277,11 @@ def check_plain(t: RootTree, name: str) -> None:
         msg = (
             f"branch '{name}' in {t.label} is a fixed-size array ({b.typename}); ask for "
             f"{e}[0] ... {e}[{b.size - 1}], or sum({e})"
+        )
+    elif b.kind == "nested":
+        msg = (
+            f"branch '{name}' in {t.label} holds nested lists ({b.typename}); expressions take "
+            "one number or one list of numbers per event"
         )
     elif b.kind == "group":
         subs = [k for k in t.branches if k.startswith((full + "/", full + "."))]
@@ -287,8 +304,8 @@ def read_branch(t: RootTree, name: str, start: int, stop: int) -> Any:
                 return _native(np.asarray(ak.to_numpy(arr)))
             return arr
         if b.kind in ("flat", "fixed"):
-            return _native(t.obj[name].array(entry_start=start, entry_stop=stop, library="np"))
-        return t.obj[name].array(entry_start=start, entry_stop=stop, library="ak")
+            return _native(b.obj.array(entry_start=start, entry_stop=stop, library="np"))
+        return b.obj.array(entry_start=start, entry_stop=stop, library="ak")
     except Exception as exc:  # uproot/awkward raise many types for odd or corrupt data
         msg = (
             f"branch '{name}' ({b.typename}) in {t.label} cannot be read "

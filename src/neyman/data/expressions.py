@@ -453,9 +453,23 @@ def _convert(name: str, raw: Any) -> _V:
     raise DataError(msg, key=name)
 
 
+def _has_text(form: Any) -> bool:
+    """True when an awkward form holds strings at any depth."""
+    while True:
+        if form.parameters.get("__array__") in ("string", "bytestring", "char", "byte"):
+            return True
+        content = getattr(form, "content", None)
+        if content is None or callable(content):  # a leaf, or a record (fields checked later)
+            return False
+        form = content
+
+
 def _convert_awkward(name: str, raw: Any) -> _V:
     import awkward as ak
 
+    if _has_text(raw.layout.form):
+        msg = f"column '{name}' holds text, not numbers; expressions need numbers"
+        raise DataError(msg, key=name)
     if raw.fields:
         msg = f"column '{name}' is a record with fields {', '.join(raw.fields[:8])}; name a field, e.g. '{name}.{raw.fields[0]}'"
         raise DataError(msg, key=name)

@@ -131,6 +131,7 @@ def _plan(
     default: Sequence[str] | None = None,
     check_plain: Callable[[str], None] | None = None,
     split: Mapping[str, tuple[str, int]] | None = None,
+    check_readable: Callable[[str], None] | None = None,
 ) -> _Plan:
     """Resolve output columns and the selection into the source columns they need.
 
@@ -153,6 +154,8 @@ def _plan(
                 where_used = "" if name == expr.text else f" (used in '{_shown(expr.text, 80)}')"
                 msg = f"column '{name}'{where_used} not in {source}{did_you_mean(name, available)}"
                 raise MissingColumnError(msg, key=name, path=source, available=available)
+            if check_readable is not None:
+                check_readable(name)
             raw[name] = None
 
     derived: dict[str, tuple[str, int]] = {}
@@ -545,11 +548,13 @@ def _read_numpy(path: Path, fmt: str, names: Sequence[str] | None) -> pd.DataFra
             return pd.DataFrame(arr, columns=cols)
         with np.load(path, allow_pickle=False) as z:
             return pd.DataFrame({k: np.asarray(z[k]).ravel() for k in z.files})
-    except (ValueError, OSError, EOFError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        msg = f"{path} is not a readable NumPy file ({str(exc).splitlines()[0]}); object arrays are refused (no pickle)"
-        raise DataError(msg) from None
+    except DataError:
+        raise
+    except (
+        Exception
+    ) as exc:  # numpy's header parser raises ValueError, SyntaxError, TokenError, ...
+        msg = f"{path} is not a readable NumPy file ({_first_line(exc)}); object arrays are refused (no pickle)"
+        raise DataError(msg, path=str(path)) from None
 
 
 # --------------------------------------------------------------------------- sources
@@ -566,6 +571,7 @@ class _Source:
     default: list[str] | None = None
     check_plain: Callable[[str], None] | None = None
     split: dict[str, tuple[str, int]] = field(default_factory=dict)
+    check_readable: Callable[[str], None] | None = None
     close: Callable[[], None] = lambda: None
     note: str = ""  # what a whole-table read left out, one line
     skipped: tuple[str, ...] = ()
@@ -582,21 +588,66 @@ def _frame_chunks(df: pd.DataFrame, cols: list[str], chunk_rows: int | None) -> 
 
 
 def _parquet_source(p: Path) -> _Source:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = _parquet_call(p, lambda: pq.read_schema(p))
+    lists = {
+        f.name
+        for f in schema
+        if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)
+        or pa.types.is_fixed_size_list(f.type)
+    }  # fmt: skip
 
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
         if chunk_rows is None:
-            df = _parquet_call(
-                p,
-                lambda: pq.read_table(p, columns=cols, page_checksum_verification=True).to_pandas(),
+            table = _parquet_call(
+                p, lambda: pq.read_table(p, columns=cols, page_checksum_verification=True)
             )
-            yield df, len(df)
+            raw = _parquet_call(p, lambda: _arrow_raw(table, lists))
+            yield raw, table.num_rows
             return
-        yield from _parquet_batches(p, cols, chunk_rows)
+        yield from _parquet_batches(p, cols, chunk_rows, lists)
 
-    return _Source(str(p), list(schema.names), read)
+    def check_plain(name: str) -> None:
+        if name in lists:
+            t = schema.field(name).type
+            msg = (
+                f"column '{name}' in {p} holds a list per event ({t}); ask for {name}[0], "
+                f"len({name}), sum({name}), max({name}), ..."
+            )
+            raise DataError(msg, key=name, path=str(p))
+
+    names = list(schema.names)
+    default = [n for n in names if n not in lists]
+    note = ""
+    if lists:
+        ex = sorted(lists)[0]
+        note = (
+            f"{p}: skipped {len(lists)} list column(s) ({', '.join(sorted(lists)[:6])}); ask for "
+            f"e.g. {ex}[0], len({ex}), max({ex})"
+        )
+    return _Source(
+        str(p),
+        names,
+        read,
+        default=default,
+        check_plain=check_plain,
+        note=note,
+        skipped=tuple(sorted(lists)),
+    )
+
+
+def _arrow_raw(table: Any, lists: set[str]) -> Any:
+    """An Arrow table as raw columns: a DataFrame, or awkward arrays for list columns."""
+    if not lists.intersection(table.column_names):
+        return table.to_pandas()
+    import awkward as ak
+
+    return {
+        c: ak.from_arrow(table[c]) if c in lists else table[c].to_pandas().to_numpy()
+        for c in table.column_names
+    }
 
 
 def _parquet_call(p: Path, fn: Callable[[], Any]) -> Any:
@@ -610,7 +661,7 @@ def _parquet_call(p: Path, fn: Callable[[], Any]) -> Any:
         raise DataError(msg, path=str(p)) from None
 
 
-def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
+def _parquet_batches(p: Path, cols: list[str], chunk_rows: int, lists: set[str]) -> Chunks:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -635,16 +686,16 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
             table = pa.Table.from_batches(batches)
             head, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
             del table
-            df = _parquet_call(p, lambda: head.to_pandas(split_blocks=True))  # noqa: B023
+            df = _parquet_call(p, lambda: _arrow_raw(head, lists))  # noqa: B023
             del head
             batches = rest.to_batches()
             del rest
             rows -= chunk_rows
-            yield df, len(df)
+            yield df, chunk_rows
             del df
     if rows:
-        df = _parquet_call(p, lambda: pa.Table.from_batches(batches).to_pandas(split_blocks=True))
-        yield df, len(df)
+        df = _parquet_call(p, lambda: _arrow_raw(pa.Table.from_batches(batches), lists))
+        yield df, rows
 
 
 def _csv_source(p: Path, names: Sequence[str] | None, header: bool | None) -> _Source:
@@ -753,7 +804,7 @@ def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _S
             arrays = {c: _root.read_branch(t, c, start, stop) for c in cols}
             for c, values in arrays.items():
                 if len(values) != stop - start:  # a damaged entry count or basket
-                    msg = f"branch '{c}' in {t.label} has {len(values)} entries where the tree says {stop - start} (entries {start}-{stop}); the file is damaged"
+                    msg = f"branch '{c}' in {t.label} gives {len(values)} entries where the tree says {stop - start} (entries {start}-{stop}); the file is damaged or written in a way uproot cannot read"
                     raise DataError(msg, key=c, path=str(p))
             yield arrays, stop - start
         if n == 0:
@@ -766,6 +817,7 @@ def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _S
         read,
         default=default,
         check_plain=lambda c: _root.check_plain(t, c),
+        check_readable=lambda c: _root.check_readable(t, c),
         split=split,
         note=note,
         skipped=tuple(b.name for b in skipped),
@@ -778,7 +830,8 @@ def _probe(t: _root.RootTree, names: Sequence[str]) -> dict[str, _root.Branch]:
     stop = min(1, t.num_entries)
     for name in dict.fromkeys(names):
         try:
-            _root.read_branch(t, name, 0, stop)
+            if len(_root.read_branch(t, name, 0, stop)) != stop:
+                raise DataError(name)
         except DataError:
             b = t.branches[name]
             bad[name] = _root.Branch(name, "object", b.typename)
@@ -910,6 +963,7 @@ def _file_tables(
             default=src.default,
             check_plain=src.check_plain,
             split=src.split,
+            check_readable=src.check_readable,
         )
         _check_missing_policy(missing, plan)
         if src.note:
