@@ -603,9 +603,9 @@ _SELECTIONS: list[tuple[str, str, str, str, str | None, bool]] = [
     # slug, category, expression, subject, fixed_on, subprocess
     ("power-tower", "hang", "a > 9**9**9**9", "9", H1, True),
     ("huge-power", "hang", "a > 10**100000", "10", H1, True),
-    ("long-expression", "traceback", "a > 0" + " + 0" * 6000, "selection", H1, True),
-    ("deep-parentheses", "traceback", "(" * 2000 + "a > 0" + ")" * 2000, "selection", H1, True),
-    ("deep-unary", "traceback", "a > " + "-" * 3000 + "1", "selection", H1, True),
+    ("long-expression", "traceback", "a > 0" + " + 0" * 6000, "selection", H1, False),
+    ("deep-parentheses", "traceback", "(" * 2000 + "a > 0" + ")" * 2000, "selection", H1, False),
+    ("deep-unary", "traceback", "a > " + "-" * 3000 + "1", "selection", H1, False),
     ("import", "security", "__import__('os').system('touch pwned')", "__import__", None, False),
     ("dunder-attribute", "security", "a.__class__", "__class__", None, False),
     ("lambda", "security", "(lambda: 1)()", "lambda", None, False),
