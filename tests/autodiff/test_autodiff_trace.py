@@ -128,7 +128,9 @@ def test_float_trace_matches_exact_trace(
 
 
 def test_trace_prints_as_rich_markdown_and_dataframe(
-    exact_inputs: tuple[Var, Var], textbook: Callable[..., Any]
+    exact_inputs: tuple[Var, Var],
+    textbook: Callable[..., Any],
+    sympy_L: tuple[Any, sympy.Symbol, sympy.Symbol],
 ) -> None:
     tr = trace(textbook(*exact_inputs))
     buf = io.StringIO()
@@ -151,7 +153,8 @@ def test_trace_prints_as_rich_markdown_and_dataframe(
     df = tr.forward.to_dataframe()
     assert isinstance(df, pd.DataFrame)
     assert list(df.columns) == ["node", "label", "op", "inputs", "definition", "value", "numeric"]
-    assert df["numeric"].iloc[-1] == pytest.approx(2.016646669428201, rel=1e-15)
+    expr, s1, s2 = sympy_L  # L at (x1, x2) = (3/2, 1/2), from SymPy
+    assert df["numeric"].iloc[-1] == pytest.approx(float(expr.subs({s1: 1.5, s2: 0.5})), rel=1e-15)
     rdf = tr.reverse.to_dataframe()
     assert list(rdf["node"]) == [r.node for r in tr.reverse]
     assert rdf.set_index("label").loc["x1", "value"] == tr.gradient(exact_inputs[0])

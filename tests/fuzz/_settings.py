@@ -1,7 +1,8 @@
 """Hypothesis settings of the fuzz tests: small and derandomized in ``make test``, long in
 ``make fuzz``.
 
-``NEYMAN_FUZZ=1`` (set by ``make fuzz``) switches to many random examples per round; the
+``NEYMAN_FUZZ=1`` (set by ``make fuzz``) switches to many random examples per round
+(``NEYMAN_FUZZ_EXAMPLES``, default 200, per test); the
 round loop in :mod:`tests.fuzz.__main__` repeats rounds with fresh seeds for a fixed time.
 No example database is written (it would land in the working tree).
 """
@@ -26,7 +27,7 @@ _LONG = os.environ.get("NEYMAN_FUZZ", "") not in ("", "0")
 
 #: the settings every fuzz test uses
 FUZZ = settings(
-    max_examples=300 if _LONG else 15,
+    max_examples=int(os.environ.get("NEYMAN_FUZZ_EXAMPLES", 200)) if _LONG else 15,
     deadline=None,
     derandomize=not _LONG,
     database=None,

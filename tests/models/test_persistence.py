@@ -320,3 +320,22 @@ def test_fisher_needs_no_torch_and_loads_any_class_lazily(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_adding_a_file_to_a_format_1_model_records_its_other_files(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    from neyman.models.base import add_model_file, read_model_file
+
+    path = _saved(tmp_path, rng, nm.BDTClassifier(3, device="cpu"))
+    _edit(path, lambda d: (d.pop("integrity"), d.update(format_version=1)))
+    add_model_file(path, "pipeline.json", "{}")
+    doc = json.loads((path / "model.json").read_text())
+    assert doc["format_version"] == nm.FORMAT_VERSION
+    assert set(doc["integrity"]["files"]) == {
+        "weights.safetensors",
+        "booster.json",
+        "pipeline.json",
+    }
+    nm.load(path)  # verified now, no warning
+    assert read_model_file(path, "pipeline.json") == "{}"

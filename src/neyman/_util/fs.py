@@ -48,11 +48,11 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> with atomic_path(d / "a.txt") as tmp:
-    ...     _ = tmp.write_text("done")
-    >>> (d / "a.txt").read_text()
-    'done'
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with atomic_path(pathlib.Path(d) / "a.txt") as tmp:
+    ...         _ = tmp.write_text("done")
+    ...     print((pathlib.Path(d) / "a.txt").read_text())
+    done
     """
     target = Path(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

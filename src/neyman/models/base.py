@@ -623,6 +623,11 @@ def add_model_file(model_dir: str | os.PathLike[str], name: str, text: str) -> P
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     files = dict(doc.get("integrity", {}).get("files", {}))
+    if not files:  # format 1: record the files it already has, as save would have
+        refs = [doc.get("weights", _WEIGHTS_FILE), *doc.get("state", {}).values()]
+        for ref in refs:
+            if isinstance(ref, str) and Path(ref).suffix in (".json", ".safetensors", ".onnx"):
+                files[ref] = _sha256(_confined(root, ref, ref))
     files[name] = _sha256(target)
     body = {k: v for k, v in doc.items() if k != "integrity"}
     body["format_version"] = max(int(doc["format_version"]), _FIRST_VERIFIED_VERSION)
