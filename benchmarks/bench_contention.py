@@ -26,6 +26,7 @@ from torch import nn
 from benchmarks._common import Report, median_time
 from benchmarks._data import higgs_like
 from benchmarks._load import busy_cores
+from neyman._util.threads import resolve_threads
 from neyman.datasets import gaussian_mixture
 from neyman.models import MLPClassifier
 
@@ -87,7 +88,10 @@ def _crossover(rep: Report, label: str, steps: int) -> None:
                 )
 
 
-def _large(n: int, n_threads: int | str) -> tuple[float, float]:
+_MACS_LARGE = 28 * 300 + 300 * 300 * 2 + 300
+
+
+def _large(n: int, n_threads: int | str) -> tuple[float, float, int]:
     Xn, yn = higgs_like(n)
     X, y = torch.from_numpy(Xn), torch.from_numpy(yn.astype("float32"))
 
@@ -109,9 +113,14 @@ def _large(n: int, n_threads: int | str) -> tuple[float, float]:
             n_threads=n_threads, random_state=0, verbose=0,
         ).fit(Xn, yn)  # fmt: skip
 
-    threads = CORES if n_threads == "auto" else int(n_threads)
+    # the hand-written loop runs on the threads the policy gives neyman (same work)
+    threads = resolve_threads(n_threads, work=float(_MACS_LARGE * 1024))
+    before = torch.get_num_threads()
     torch.set_num_threads(threads)
-    return median_time(hand, repeat=2), median_time(ney, repeat=2)
+    try:
+        return median_time(hand, repeat=2), median_time(ney, repeat=2), threads
+    finally:
+        torch.set_num_threads(before)
 
 
 def main(quick: bool = False) -> Report:
