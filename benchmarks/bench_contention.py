@@ -144,9 +144,12 @@ def main(quick: bool = False) -> Report:
     rep.add("auto / one-thread speed (loaded)", t_one / t_auto, ".2f", 0.8, unit="x")
     rep.add("load average without our busy processes", os.getloadavg()[0], ".1f")
     n_large = 50_000 if quick else 300_000
-    t_hand, t_ney = _large(n_large, "auto")
+    t_hand, t_ney, threads = _large(n_large, "auto")
     rep.add(
-        f"idle: hand-written loop, 28-300-300-300-1, {n_large:,} events", t_hand, ".2f", unit=" s"
+        f"idle: hand-written loop, 28-300-300-300-1, {n_large:,} events, {threads} thread(s)",
+        t_hand,
+        ".2f",
+        unit=" s",
     )
     rep.add("idle: MLPClassifier (n_threads='auto')", t_ney, ".2f", unit=" s")
     rep.add("idle: neyman / hand-written speed", t_hand / t_ney, ".3f", 0.95, unit="x")
