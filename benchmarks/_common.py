@@ -20,6 +20,17 @@ def median_time(fn: Callable[[], Any], repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+def median_cpu_time(fn: Callable[[], Any], repeat: int = 3) -> float:
+    """Median CPU time of this process for ``fn()`` in seconds (robust to other jobs' load
+    for single-threaded work, unlike wall time)."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return statistics.median(times)
+
+
 @dataclass
 class Report:
     """Rows of (what, value, target, verdict) printed as a Markdown table."""

@@ -51,8 +51,9 @@ class TrainState:
     ----------
     module : torch.nn.Module
         The network being trained.
-    optimizer : torch.optim.Optimizer
-        Its optimizer.
+    optimizer : torch.optim.Optimizer or None
+        Its optimizer (None in the compiled loop, which keeps its state in flat arrays and
+        takes no callbacks that need it).
     scheduler : torch.optim.lr_scheduler.ReduceLROnPlateau or None
         Learning-rate schedule on plateau, if any.
     epochs : int
@@ -73,7 +74,7 @@ class TrainState:
     """
 
     module: nn.Module
-    optimizer: torch.optim.Optimizer
+    optimizer: torch.optim.Optimizer | None
     scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None
     epochs: int
     epoch: int = 0
@@ -241,6 +242,9 @@ class Checkpoint(Callback):
 
     def save(self, state: TrainState) -> Path:
         """Write the checkpoint of ``state`` atomically and return its path."""
+        if state.optimizer is None:
+            msg = "a checkpoint needs the torch training loop (backend='torch')"
+            raise ModelError(msg)
         tensors: dict[str, torch.Tensor] = {}
         for key, value in state.module.state_dict().items():
             tensors[f"module.{key}"] = value
@@ -278,6 +282,10 @@ class Checkpoint(Callback):
     def load_into(self, state: TrainState) -> None:
         """Restore ``state`` (weights, optimizer, schedule, callbacks, history, epoch)."""
         from safetensors import safe_open
+
+        if state.optimizer is None:
+            msg = "resuming from a checkpoint needs the torch training loop (backend='torch')"
+            raise ModelError(msg)
 
         try:
             with safe_open(str(self.path), framework="pt") as handle:

@@ -71,7 +71,6 @@ from neyman.train.loop import (
     close_callbacks,
     epoch_permutation,
     epoch_seed,
-    make_optimizer,
 )
 from neyman.train.spec import LossSpec, as_numpy_targets
 
@@ -837,7 +836,7 @@ def _run(
         callbacks.append(ProgressBar(config.verbose, description="training (fast backend)"))
     state = TrainState(
         module=module,
-        optimizer=make_optimizer(module, config),
+        optimizer=None,  # the optimizer state lives in the kernel's flat arrays
         scheduler=None,
         epochs=config.epochs,
         callbacks=callbacks,
