@@ -1,4 +1,4 @@
-"""Lab 3 — activations: the sigmoid, its derivative, tanh, and one neuron that separates.
+"""Sheet 2, exercise 1 — activations: the sigmoid, its derivative, tanh, and one neuron that separates.
 
 The problem sheet asks:
 

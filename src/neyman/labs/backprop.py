@@ -1,4 +1,4 @@
-"""Lab 6 — backprop: the learning-by-hand exercise, done exactly.
+"""Learning by hand — backprop: the learning-by-hand exercise, done exactly.
 
 L(x) = (sin(x₁/x₂) + x₁/x₂ − exp(x₂)) · (x₁/x₂ − exp(x₂)) at x = (1.5, 0.5):
 

@@ -1,4 +1,4 @@
-"""Lab 4 — projection trick: lift a problem no straight line can solve into one it can.
+"""Sheet 2, exercise 2 — projection trick: lift a problem no straight line can solve into one it can.
 
 The problem sheet gives two concentric classes in the plane (its files ``X.npy``, shape
 (n, 2), and ``y.npy``, shape (n,)) and asks:
