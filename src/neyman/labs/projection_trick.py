@@ -177,7 +177,6 @@ def compute(
         ``data`` and ``labels``: paths of the sheet's ``X.npy`` and ``y.npy`` (both or
         neither); ``seed`` (0) for the generated data, the split and the MLP.
     """
-    del console  # seconds: nothing to report on the way
     opts = resolve_options(NAME, OPTIONS, options)
     if (opts["data"] is None) != (opts["labels"] is None):
         msg = f"lab {NAME} needs both --data X.npy and --labels y.npy, or neither"
@@ -185,6 +184,9 @@ def compute(
     seed = opts["seed"]
     X, y, source = _load(opts, quick, seed)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=1 / 3, random_state=seed, stratify=y)
+    lab_console(console).print(
+        f"… two logistic regressions and a 2-16-1 MLP on {len(X_tr)} events", markup=False
+    )
     # 1. a straight line in the plane: the best it can do is cut off a slice
     lr2 = _logistic().fit(X_tr, y_tr)
     # 2. lift to 3-D: r² = x₁² + x₂² is small for the inner class and large for the outer,
