@@ -123,7 +123,9 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     parser = _lab_parser(args.name, lab)
     ns, extra = parser.parse_known_args(args.rest)
     if extra:
-        flags = [a.option_strings[-1] for a in parser._actions if a.option_strings]
+        flags = [
+            a.option_strings[-1] for a in parser._actions if a.option_strings[1:2] != ["--help"]
+        ]
         word = extra[0].split("=")[0]
         msg = (
             f"lab {args.name} has no option '{word}'{did_you_mean(word, flags, limit=30)}; "
