@@ -77,7 +77,8 @@ def test_figures_without_out_writes_nothing_and_says_so(tmp_path: Path) -> None:
     con = _console()
     result = LabResult("toy")
     figs = Figures(None, result, con)
-    figs.save(plt.figure(), "roc")
+    fig = plt.figure()
+    figs.save(fig, "roc")
     figs.report()
     text = con.export_text()
     assert "none written" in text
@@ -85,7 +86,7 @@ def test_figures_without_out_writes_nothing_and_says_so(tmp_path: Path) -> None:
     assert "roc" in text
     assert result.figures == []
     assert list(tmp_path.iterdir()) == []
-    assert plt.get_fignums() == []
+    assert not plt.fignum_exists(fig.number)  # closed, not left open
 
 
 def test_figures_with_out_lists_exactly_the_files(tmp_path: Path) -> None:

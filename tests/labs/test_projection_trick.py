@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -133,3 +134,4 @@ def test_tick_labels_do_not_overlap(
             for axis in [ax.xaxis, ax.yaxis] + ([ax.zaxis] if hasattr(ax, "zaxis") else []):
                 clash = _overlaps(list(axis.get_ticklabels()), renderer)
                 assert not clash, (name, clash)
+        plt.close(fig)
