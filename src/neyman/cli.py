@@ -85,7 +85,12 @@ def _lab_options(lab: Any) -> list[Any]:
 
     declared = getattr(lab, "OPTIONS", None)
     if declared is not None:
-        return list(declared)
+        # a lab still naming its options as strings (before the Option contract) gets
+        # text flags, ``--rows`` an integer one
+        return [
+            o if isinstance(o, Option) else Option(str(o), int if o == "rows" else str)
+            for o in declared
+        ]
     defaults: dict[str, Any] = getattr(lab, "DEFAULTS", {})
     return [
         Option(k, type(v) if isinstance(v, bool | int | float) else str, v)
@@ -142,7 +147,9 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     parser = _lab_parser(args.name, lab)
     ns, extra = parser.parse_known_args(args.rest)
     if extra:
-        flags = [a.option_strings[-1] for a in parser._actions if a.option_strings]
+        flags = [
+            a.option_strings[-1] for a in parser._actions if a.option_strings[1:2] != ["--help"]
+        ]
         word = extra[0].split("=")[0]
         msg = (
             f"lab {args.name} has no option '{word}'{did_you_mean(word, flags, limit=30)}; "

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -164,3 +165,5 @@ def test_boundary_colorbars_do_not_collide(
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == list(charges.CLASS_NAMES)
     assert charges.THREE_CLASS_NAMES[0] == charges.CLASS_NAMES[0]
+    for f in figures.values():
+        plt.close(f)

@@ -1,4 +1,4 @@
-"""Lab 6 — backprop: the learning-by-hand exercise, done exactly.
+"""Learning by hand — backprop: the learning-by-hand exercise, done exactly.
 
 L(x) = (sin(x₁/x₂) + x₁/x₂ − exp(x₂)) · (x₁/x₂ − exp(x₂)) at x = (1.5, 0.5):
 
@@ -214,7 +214,9 @@ def draw_graph(output: Var) -> Any:
                     arrowprops={"arrowstyle": "->", "shrinkA": 28, "shrinkB": 28, "color": "0.4"},
                 )
     for row in tr.forward:
-        head = row.node if row.op == "input" else f"{row.node} = {row.definition}"
+        head = (
+            f"{row.node} = {row.label}" if row.op == "input" else f"{row.node} = {row.definition}"
+        )
         colour = "#dbe9f6" if row.op == "input" else ("#fde7c8" if row.var is output else "white")
         ax.text(
             *pos[row.var],

@@ -1,4 +1,4 @@
-"""Lab 1 — charges: do two charges attract? An XOR in disguise.
+"""Sheet 1, exercise 1.1 — charges: do two charges attract? An XOR in disguise.
 
 Two point charges q₁, q₂ attract when their signs differ. The problem sheet asks:
 

@@ -1,4 +1,4 @@
-"""Lab 2 — zmass: predict the Z boson mass from the two electrons' pT, η and φ.
+"""Sheet 1, exercise 1.2 — zmass: predict the Z boson mass from the two electrons' pT, η and φ.
 
 A Z boson decays to an electron pair. From each electron we measure its transverse momentum
 pT (GeV), pseudorapidity η and azimuth φ (rad); the electrons are so light that they can be
