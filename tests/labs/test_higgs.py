@@ -9,6 +9,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -178,6 +179,7 @@ def test_roc_legend_beside_the_curves(
     ax = fig.axes[0]
     legend = ax.get_legend().get_window_extent()
     assert legend.x0 >= ax.get_window_extent().x1  # to the right of the axes: covers nothing
+    plt.close(fig)
 
 
 def _scores(n: int, shift_a: float, shift_b: float, seed: int) -> tuple[np.ndarray, ...]:
