@@ -1,30 +1,92 @@
-"""Assemble docs/labs.md from the per-lab pages in docs/labs/ (run: python tools/labs_doc.py)."""
+"""Assemble docs/labs.md from the per-lab pages and the measured runs (python tools/labs_doc.py).
+
+The lab table comes from the registry (``neyman.labs.LABS``, no lab imported); the table of
+run costs from every ``docs/labs/runs/NAME.json`` that exists (written one lab at a time by
+``python docs/scripts/run_lab_full.py NAME``), so labs measured by different people at
+different times all appear; the sections are the pages ``docs/labs/NAME.md``.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
-from neyman.labs import LAB_MODULES, list_labs
+from neyman.labs import LABS, list_labs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+RUNS = DOCS / "labs" / "runs"
+
+INTRO = (
+    "Every exercise of the course runs as one command, `neyman lab NAME`: `--quick` for a "
+    "small version in seconds, `-o DIR` to write the figures (without it a lab writes none "
+    "and says so in one line), and every option of a lab as a flag (`neyman lab NAME --help` "
+    "lists them, e.g. `neyman lab charges --epochs 5`). `neyman lab list` shows the labs "
+    "without importing any of them. Each lab is a module in `src/neyman/labs/` with "
+    "`compute()` (every number and verdict, with errors where statistical) and `render()` "
+    "(text and figures); `examples/labs/NAME.ipynb` steps through the same lab one cell per "
+    "step, executed with its outputs and figures (`make notebooks` regenerates and executes "
+    "them). The sections below are the per-lab pages in `docs/labs/`."
+)
+
+
+def _runs() -> list[dict[str, Any]]:
+    records = []
+    for path in sorted(RUNS.glob("*.json")):
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        if not rec.get("quick", False):
+            records.append(rec)
+    order = {name: i for i, name in enumerate(LABS)}
+    return sorted(records, key=lambda r: order.get(str(r["lab"]), len(order)))
+
+
+def runs_table() -> list[str]:
+    """The measured full runs as Markdown lines (empty when none was measured)."""
+    recs = _runs()
+    if not recs:
+        return []
+    lines = [
+        "## What a full run costs",
+        "",
+        "Each lab run once with full settings as a student would (`neyman lab NAME -o DIR`), "
+        "in a fresh process, by `python docs/scripts/run_lab_full.py NAME`, one lab at a time. "
+        "The machine is a shared 2-core x86_64 box on which other jobs ran at the same time: "
+        "the load average before each run is given, and wall times on a busy machine are "
+        "several times the CPU time. Peak RSS is the lab process's maximum resident memory.",
+        "",
+        "| lab | exit | wall | CPU | peak RSS | load before | date |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in recs:
+        lines.append(
+            f"| `{r['lab']}` | {r['exit_code']} | {r['wall_s']:.0f} s | {r['cpu_s']:.0f} s "
+            f"| {r['peak_rss_mb']:.0f} MB | {r['load_before']:.1f} on {r['cores']} cores "
+            f"| {r['date']} |"
+        )
+    missing = [n for n, _ in list_labs() if n not in {str(r["lab"]) for r in recs}]
+    if missing:
+        lines += ["", "Not measured yet: " + ", ".join(f"`{n}`" for n in missing) + "."]
+    return [*lines, ""]
 
 
 def main() -> None:
     summaries = dict(list_labs())
     parts = [
         "# Labs\n",
-        "Every exercise of the course runs as one command, `neyman lab NAME` (`--quick` for a "
-        "small version in seconds, `-o DIR` for the figures). Each lab is a module in "
-        "`src/neyman/labs/` that reads like the worked solution and uses only neyman's public "
-        "API; `examples/labs/NAME.ipynb` is the same code as a notebook. The sections below are "
-        "the per-lab pages in `docs/labs/`, with the printed answers and figures of a real run.\n",
+        INTRO + "\n",
         "| lab | what it shows |\n|---|---|",
     ]
-    parts += [f"| [`{n}`](#{n}) | {summaries[n]} |" for n in LAB_MODULES if n in summaries]
+    pages = {n for n in LABS if (DOCS / "labs" / f"{n}.md").is_file()}
+    parts += [
+        f"| [`{n}`](#{n}) | {summaries[n]} |" if n in pages else f"| `{n}` | {summaries[n]} |"
+        for n in LABS
+        if n in summaries
+    ]
     parts.append("")
-    for name in LAB_MODULES:
+    parts += runs_table()
+    for name in LABS:
         page = DOCS / "labs" / f"{name}.md"
         if not page.is_file():
             continue

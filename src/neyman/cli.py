@@ -61,7 +61,12 @@ def _lab_options(lab: Any) -> list[Any]:
 
     declared = getattr(lab, "OPTIONS", None)
     if declared is not None:
-        return list(declared)
+        # a lab still naming its options as strings (before the Option contract) gets
+        # text flags, ``--rows`` an integer one
+        return [
+            o if isinstance(o, Option) else Option(str(o), int if o == "rows" else str)
+            for o in declared
+        ]
     defaults: dict[str, Any] = getattr(lab, "DEFAULTS", {})
     return [
         Option(k, type(v) if isinstance(v, bool | int | float) else str, v)

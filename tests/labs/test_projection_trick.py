@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from rich.console import Console
 from sklearn.linear_model import LogisticRegression
 
@@ -67,8 +68,13 @@ def test_reads_the_sheets_files(tmp_path: Path) -> None:
     from sklearn.model_selection import train_test_split
 
     X_tr, _, y_tr, _ = train_test_split(X, y, test_size=1 / 3, random_state=0, stratify=y)
-    ref = LogisticRegression().fit(projection_trick.lift(X_tr), y_tr)
-    np.testing.assert_allclose(a["plane"][:3], ref.coef_[0], rtol=1e-6)
+    L = projection_trick.lift(X_tr)
+    mu, sd = L.mean(axis=0), L.std(axis=0)
+    ref = LogisticRegression().fit((L - mu) / sd, y_tr)
+    # the lab's plane is the standardised fit written in the lifted units: same decisions
+    np.testing.assert_allclose(a["plane"][:3], ref.coef_[0] / sd, rtol=1e-6)
+    w, b = np.array(a["plane"][:3]), a["plane"][3]
+    np.testing.assert_array_equal(L @ w + b > 0, ref.decision_function((L - mu) / sd) > 0)
 
 
 def test_missing_and_bad_files(tmp_path: Path) -> None:
@@ -89,3 +95,41 @@ def test_missing_and_bad_files(tmp_path: Path) -> None:
         projection_trick.run(console=quiet(), data="X.npy")
     with pytest.raises(ConfigError, match="no option 'label'; did you mean 'labels'"):
         projection_trick.run(console=quiet(), label="y.npy")
+
+
+def _overlaps(labels: list[Any], renderer: Any) -> list[tuple[str, str]]:
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels if t.get_text()]
+    return [
+        (a, b)
+        for i, (a, ba) in enumerate(boxes)
+        for b, bb in boxes[i + 1 :]
+        if ba.padded(2).overlaps(bb.padded(2))  # closer than 4 px reads as one number
+    ]
+
+
+@pytest.mark.parametrize("scale", [1.0, 40.0, 3000.0])
+def test_tick_labels_do_not_overlap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scale: float
+) -> None:
+    # sheet-like data at several scales: x3 = x1² + x2² reaches scale² (9e6 at 3000)
+    rng = np.random.default_rng(2)
+    angle = rng.uniform(0, 2 * np.pi, 300)
+    radius = scale * (np.where(np.arange(300) < 150, 1.0, 2.0) + rng.normal(0, 0.05, 300))
+    np.save(tmp_path / "X.npy", np.column_stack([radius * np.cos(angle), radius * np.sin(angle)]))
+    np.save(tmp_path / "y.npy", (np.arange(300) < 150).astype(np.int64))
+    answers = projection_trick.compute(
+        quick=True, data=str(tmp_path / "X.npy"), labels=str(tmp_path / "y.npy")
+    )
+    figures: dict[str, Any] = {}
+    monkeypatch.setattr(
+        projection_trick.Figures, "save", lambda _self, fig, name: figures.setdefault(name, fig)
+    )
+    projection_trick.render(answers, None, quiet())
+    assert set(figures) == {"logistic_2d", "lift_3d", "mlp_2d"}
+    for name, fig in figures.items():
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        for ax in fig.axes:
+            for axis in [ax.xaxis, ax.yaxis] + ([ax.zaxis] if hasattr(ax, "zaxis") else []):
+                clash = _overlaps(list(axis.get_ticklabels()), renderer)
+                assert not clash, (name, clash)

@@ -120,3 +120,31 @@ def test_bad_options() -> None:
         susy.run(quick=True, row=5)
     with pytest.raises(ConfigError, match="rows"):
         susy.run(quick=True, rows="many")
+
+
+def test_verdict_follows_from_the_paired_error(lab_run: tuple[Any, str, Path]) -> None:
+    a = lab_run[0].answers
+    gain, err = a["high_level_gain"], a["high_level_gain_error"]
+    assert err > 0
+    if gain > 2 * err:
+        assert a["verdict"] == "adds"
+    elif gain < -2 * err:
+        assert a["verdict"] == "less"
+    else:
+        assert a["verdict"] in {"nothing", "cannot tell"}
+    for key in ("all", "low", "high"):
+        acc = a["accuracy"][key]
+        assert a["accuracy_error"][key] == pytest.approx(np.sqrt(acc * (1 - acc) / a["n_test"]))
+
+
+def test_auc_difference_on_a_constructed_case() -> None:
+    rng = np.random.default_rng(4)
+    y = np.repeat([0, 1], 2000)
+    better = rng.normal(size=4000) + 1.5 * y
+    same = better + rng.normal(scale=1e-9, size=4000)  # the same ranking
+    worse = rng.normal(size=4000) + 0.5 * y
+    gain, err = susy.auc_difference(y, better, worse)
+    assert gain == pytest.approx(roc_auc_score(y, better) - roc_auc_score(y, worse), abs=1e-12)
+    assert gain > 5 * err  # a large, certain gain
+    tie, tie_err = susy.auc_difference(y, better, same)
+    assert abs(tie) <= 2 * tie_err + 1e-9  # no gain where there is none

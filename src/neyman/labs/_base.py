@@ -23,7 +23,7 @@ from typing import Any
 
 from rich.console import Console
 
-from neyman.errors import ConfigError, did_you_mean, short
+from neyman.errors import ConfigError, NeymanError, did_you_mean, short
 
 __all__ = [
     "Answers",
@@ -31,6 +31,7 @@ __all__ = [
     "LabResult",
     "Option",
     "check_options",
+    "cli_hint",
     "figure_data",
     "in_notebook",
     "lab_console",
@@ -228,10 +229,9 @@ def check_options(
     names = _option_names(known)
     unknown = sorted(set(options) - set(names))
     if unknown:
-        shown = ", ".join(names) if names else "none"
         msg = (
-            f"lab {lab} has no option '{unknown[0]}'{did_you_mean(unknown[0], names)} "
-            f"(options: {shown}; see neyman lab {lab} --help)"
+            f"lab {lab} has no option '{unknown[0]}'{did_you_mean(unknown[0], names)}; "
+            f"see neyman lab {lab} --help"
         )
         raise ConfigError(msg, key=unknown[0], available=names)
 
@@ -283,3 +283,21 @@ def resolve_options(
         value = options.get(opt.name)
         resolved[opt.name] = opt.default if value is None else _coerce(lab, opt, value)
     return resolved
+
+
+def cli_hint(exc: Exception, lab: str, option: Option, given: Any = None) -> NeymanError:
+    """The same error with how to give the file in both worlds: CLI flag and keyword.
+
+    Data loaders say "pass its path"; a lab's user may be at a terminal or in Python, so
+    ``neyman lab LAB --data FILE`` and ``data=FILE`` are both named. ``given`` (the value
+    the user passed) becomes the error's ``path`` when the original error has none.
+    """
+    text = (
+        f"{exc} (command line: neyman lab {lab} {option.flag} FILE; Python: {option.name}='FILE')"
+    )
+    if isinstance(exc, NeymanError):
+        path = exc.path if exc.path is not None else (None if given is None else str(given))
+        new = type(exc)(text, key=exc.key, path=path, available=exc.available, value=exc.value)
+    else:
+        new = ConfigError(text, key=option.name)
+    return new

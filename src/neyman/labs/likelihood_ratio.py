@@ -656,7 +656,7 @@ def _figures(figs: Figures, a: LikelihoodRatioAnswers) -> None:
     figs.save(fig, "llr")
     figs.save(plot_roc(a.rocs), "roc")
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(9.5, 4.5), layout="constrained")
     ax.plot(GRID, 1 / (1 + np.exp(-_llr(GRID))), "k-", lw=2, label="exact p(signal | x)")
     for r in a.lecture_runs:
         style = ":" if r.dead else "-"
@@ -671,8 +671,8 @@ def _figures(figs: Figures, a: LikelihoodRatioAnswers) -> None:
     ax.plot(GRID, a.wide_run.output_on_grid, "--", color="tab:red", lw=2, label="1-16-16-1")
     ax.set_xlabel("x")
     ax.set_ylabel("network output")
-    ax.legend(fontsize=7, ncol=2, loc="upper right")
-    fig.tight_layout()
+    # outside the axes: the curves fill the whole plot
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figs.save(fig, "network")
 
     fig, ax = plt.subplots(figsize=(6, 4.2))

@@ -1,4 +1,4 @@
-"""Lab 5 — linear regions: a ReLU network is a piecewise-linear function.
+"""Sheet 2, exercise 3 — linear regions: a ReLU network is a piecewise-linear function.
 
 The problem sheet asks, for a 2-20-1 ReLU regressor (81 parameters) at random
 initialisation:

@@ -135,6 +135,27 @@ def _kernel_spec(tmp: Path) -> Path:
     return kdir.parent
 
 
+def _release(client: Any, km: Any) -> None:
+    """Stop the kernel and close its sockets now, not whenever the garbage collector runs.
+
+    A ZeroMQ socket left to ``__del__`` warns (ResourceWarning) in whatever code happens to
+    run next; closing them here keeps that out of the caller's program and tests.
+    """
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+        kc = getattr(client, "kc", None)
+        if kc is not None:
+            kc.stop_channels()
+        del client, kc
+        gc.collect()
+
+
 def execute_notebook(nb: dict[str, Any], cwd: Path, timeout: int = CELL_TIMEOUT) -> dict[str, Any]:
     """Execute ``nb`` cell by cell in a fresh kernel (this Python) with working dir ``cwd``.
 
@@ -158,7 +179,10 @@ def execute_notebook(nb: dict[str, Any], cwd: Path, timeout: int = CELL_TIMEOUT)
         client = NotebookClient(
             node, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}}
         )
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            _release(client, km)
     text = nbformat.writes(node)  # type: ignore[no-untyped-call]
     executed: dict[str, Any] = json.loads(text)
     return executed

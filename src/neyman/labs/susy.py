@@ -23,6 +23,7 @@ Pythia 8 (``neyman.generate.generate_susy``, needs ``pip install 'neyman[generat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,35 @@ from rich.table import Table
 from neyman.data import Dataset, Standardizer
 from neyman.datasets import susy
 from neyman.errors import ConfigError, DataError
-from neyman.evaluate import auc, roc_curve
-from neyman.labs import LabResult, check_options, lab_console, save_figure
+from neyman.evaluate import RocCurve, auc, roc_curve
+from neyman.labs._base import (
+    Answers,
+    Figures,
+    LabResult,
+    Option,
+    cli_hint,
+    figure_data,
+    lab_console,
+    lab_progress,
+    resolve_options,
+)
 from neyman.models import MLPClassifier
 from neyman.plot import plot_roc
 from neyman.train import torch_threads
 
-__all__ = ["NAME", "SUMMARY", "SUSY_URL", "build_network", "run"]
+__all__ = [
+    "NAME",
+    "NOTEBOOK_CELLS",
+    "OPTIONS",
+    "SUMMARY",
+    "SUSY_URL",
+    "SusyAnswers",
+    "auc_difference",
+    "build_network",
+    "compute",
+    "render",
+    "run",
+]
 
 NAME = "susy"
 SUMMARY = (
@@ -50,8 +73,11 @@ SUMMARY = (
 #: where the UCI file lives
 SUSY_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00279/SUSY.csv.gz"
 
-#: options of ``run`` and their defaults
-DEFAULTS: dict[str, Any] = {"data": None, "rows": None}
+OPTIONS = (
+    Option("data", Path, None, "the UCI SUSY.csv.gz (a Pythia 8 sample is generated without it)"),
+    Option("rows", int, None, "events to read, or to generate, >= 100"),
+    Option("epochs", int, None, "training epochs (5 with --quick, else 10)"),
+)
 
 
 def build_network(
@@ -78,16 +104,6 @@ def build_network(
     )
 
 
-def _options(options: dict[str, Any]) -> dict[str, Any]:
-    check_options("susy", options, DEFAULTS)
-    opts = {**DEFAULTS, **options}
-    rows = opts["rows"]
-    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or rows < 100):
-        msg = f"option 'rows' of lab susy must be an integer >= 100, got {rows!r}"
-        raise ConfigError(msg)
-    return opts
-
-
 def _generated(n: int, seed: int) -> Dataset:
     """A SUSY-like sample from Pythia 8, or DataError saying where to get the UCI file."""
     try:
@@ -95,10 +111,11 @@ def _generated(n: int, seed: int) -> Dataset:
     except ImportError as err:
         msg = (
             "lab susy needs SUSY.csv.gz: download it from "
-            f"{SUSY_URL} and pass --data SUSY.csv.gz (add --rows N to read part of it), or "
-            "install the generator (pip install 'neyman[generate]') to make a SUSY-like sample"
+            f"{SUSY_URL} and pass it (command line: neyman lab susy --data SUSY.csv.gz, add "
+            "--rows N to read part of it; Python: data='SUSY.csv.gz', rows=N), or install the "
+            "generator (pip install 'neyman[generate]') to make a SUSY-like sample"
         )
-        raise DataError(msg) from err
+        raise DataError(msg, key="data") from err
     frame = generate_susy(n, seed=seed, hadronization=False, progress=False)
     low, high = list(frame.columns[:8]), list(frame.columns[8:18])
     return Dataset(
@@ -111,6 +128,179 @@ def _generated(n: int, seed: int) -> Dataset:
     )
 
 
+def auc_difference(
+    y: np.ndarray, a: np.ndarray, b: np.ndarray, n_bootstrap: int = 300, seed: int = 0
+) -> tuple[float, float]:
+    """AUC(a) − AUC(b) on the same events, with its paired stratified-bootstrap std.
+
+    Both scores are resampled with the same events (signal and background separately), so
+    the correlation between two classifiers scored on one test sample is kept.
+    """
+    rng = np.random.default_rng(seed)
+    sig, bkg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    diffs = []
+    for _ in range(n_bootstrap):
+        idx = np.concatenate([rng.choice(sig, len(sig)), rng.choice(bkg, len(bkg))])
+        diffs.append(auc(y[idx], a[idx]) - auc(y[idx], b[idx]))
+    return float(auc(y, a) - auc(y, b)), float(np.std(diffs, ddof=1))
+
+
+@dataclass
+class SusyAnswers(Answers):
+    """AUCs and accuracies of the three networks with their errors, and the verdict."""
+
+    source: str
+    n_train: int
+    n_test: int
+    epochs: int
+    auc: dict[str, float]
+    auc_error: dict[str, float]  # stratified-bootstrap std
+    accuracy: dict[str, float]
+    accuracy_error: dict[str, float]  # binomial
+    n_parameters: dict[str, int]
+    n_features: dict[str, int]
+    summary: str
+    high_level_gain: float  # AUC(all) - AUC(low)
+    high_level_gain_error: float  # paired bootstrap
+    verdict: str  # "adds", "nothing", or "cannot tell"
+    rocs: dict[str, RocCurve] = figure_data(default_factory=dict)
+
+
+def _load(opts: dict[str, Any], quick: bool, seed: int) -> tuple[Dataset, str]:
+    if opts["data"] is not None:
+        rows = opts["rows"] or (6_000 if quick else 200_000)
+        try:
+            ds = susy(opts["data"], rows=rows)
+        except DataError as exc:
+            raise cli_hint(exc, NAME, OPTIONS[0], opts["data"]) from exc
+        return ds, f"UCI SUSY ({opts['data']}, first {ds.n_events} events)"
+    ds = _generated(opts["rows"] or (600 if quick else 10_000), seed)
+    return ds, "generated with Pythia 8 (neyman.generate.generate_susy, parton level)"
+
+
+def compute(*, quick: bool = False, console: Console | None = None, **options: Any) -> SusyAnswers:
+    """Train the three networks and measure them on a held-out quarter.
+
+    Parameters
+    ----------
+    quick : bool
+        A few thousand events and 5 epochs.
+    console : rich Console, optional
+    **options
+        ``data`` (path of ``SUSY.csv.gz``), ``rows`` (events to read, or to generate),
+        ``epochs``.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, or no file is given and ``neyman.generate`` is not installed.
+    """
+    opts = resolve_options(NAME, OPTIONS, options)
+    if opts["rows"] is not None and opts["rows"] < 100:
+        msg = f"option 'rows' of lab susy must be an integer >= 100, got {opts['rows']}"
+        raise ConfigError(msg, key="rows", value=opts["rows"])
+    con = lab_console(console)
+    seed = 20261125
+    ds, source = _load(opts, quick, seed)
+    # held-out quarter for the AUC and accuracy; standardise on the training part only
+    train, _, test = ds.split(test=0.25, random_state=seed)
+    scaler = Standardizer().fit(train)
+    train, test = scaler.transform(train), scaler.transform(test)
+    y_test = np.asarray(test.y)
+    epochs = opts["epochs"] or (5 if quick else 10)
+    groups = {
+        "all": list(ds.feature_names or []),
+        "low": ds.feature_groups["low"],
+        "high": ds.feature_groups["high"],
+    }
+    scores: dict[str, np.ndarray] = {}
+    accs: dict[str, float] = {}
+    n_params: dict[str, int] = {}
+    summary = ""
+    with (
+        torch_threads(1),
+        lab_progress(con, f"training three 200-100 networks, {epochs} epochs each") as bar,
+    ):
+        task = bar.add_task("networks", total=3)
+        for key in groups:
+            # "low" and "high" are the Dataset's feature groups; "all" keeps every column
+            tr = train if key == "all" else train.select(key)
+            te = test if key == "all" else test.select(key)
+            net = build_network(epochs=epochs, random_state=seed).fit(tr.X, tr.y)
+            summary = summary or net.summary(show=False)
+            scores[key] = net.predict_proba(te.X)[:, list(net.classes_).index(1)]
+            accs[key] = float(np.mean(net.predict(te.X) == y_test))
+            n_params[key] = int(net.n_parameters_)
+            bar.advance(task)
+    n = len(y_test)
+    aucs = {
+        k: auc(y_test, p, ci=0.68, n_bootstrap=300, random_state=seed) for k, p in scores.items()
+    }
+    gain, gain_err = auc_difference(y_test, scores["all"], scores["low"], seed=seed)
+    verdict = (
+        "adds" if gain > 2 * gain_err else ("nothing" if abs(gain) <= 2 * gain_err else "less")
+    )
+    if verdict == "nothing" and gain_err > 0.01:
+        verdict = "cannot tell"  # consistent with zero, but the error hides any gain below it
+    return SusyAnswers(
+        source=source,
+        n_train=train.n_events,
+        n_test=n,
+        epochs=epochs,
+        auc={k: a.value for k, a in aucs.items()},
+        auc_error={k: a.std for k, a in aucs.items()},
+        accuracy=accs,
+        accuracy_error={k: float(np.sqrt(a * (1 - a) / n)) for k, a in accs.items()},
+        n_parameters=n_params,
+        n_features={k: len(v) for k, v in groups.items()},
+        summary=summary,
+        high_level_gain=gain,
+        high_level_gain_error=gain_err,
+        verdict=verdict,
+        rocs={f"{k} ({len(groups[k])} features)": roc_curve(y_test, p) for k, p in scores.items()},
+    )
+
+
+def render(
+    answers: SusyAnswers, out: Path | None = None, console: Console | None = None
+) -> LabResult:
+    """Print the table and the verdict; with ``out``, write ``roc.png``."""
+    con = lab_console(console)
+    result = LabResult(NAME, answers.as_dict())
+    figs = Figures(out, result, con)
+    a = answers
+    con.rule("susy: an 18-200-100-2 network on the SUSY benchmark")
+    con.print(f"{a.n_train + a.n_test} events, {a.source}", markup=False)
+    con.print(a.summary, markup=False, highlight=False)
+    table = Table("features", "inputs", "parameters", "AUC", "accuracy")
+    for key in a.auc:
+        table.add_row(
+            key,
+            str(a.n_features[key]),
+            f"{a.n_parameters[key]:,}",
+            f"{a.auc[key]:.4f} ± {a.auc_error[key]:.4f}",
+            f"{a.accuracy[key]:.4f} ± {a.accuracy_error[key]:.4f}",
+        )
+    con.rule(f"held-out events: {a.n_test} (± bootstrap / binomial standard errors)")
+    con.print(table)
+    text = {
+        "adds": "more than twice its error: this network, trained this briefly on these events, did not find all of it in the low-level features by itself",
+        "nothing": "consistent with zero: here the low-level features alone do as well",
+        "less": "negative beyond twice its error: the extra inputs hurt this short training",
+        "cannot tell": "consistent with zero, but the error is too large to tell at this sample size",
+    }[a.verdict]
+    con.print(
+        f"Adding the high-level features to the low-level ones changes the AUC by "
+        f"{a.high_level_gain:+.4f} ± {a.high_level_gain_error:.4f} (paired bootstrap): {text}. "
+        "On the full UCI data Baldi et al. find that deep networks on the low-level features "
+        "alone recover most of what the high-level ones add.",
+        markup=False,
+    )
+    figs.save(plot_roc(a.rocs), "roc")
+    figs.report()
+    return result
+
+
 def run(
     *,
     quick: bool = False,
@@ -118,108 +308,20 @@ def run(
     console: Console | None = None,
     **options: Any,
 ) -> LabResult:
-    """Run the lab and return its answers.
+    """Run the lab: ``render(compute(...))``; see :func:`compute` for the options."""
+    return render(compute(quick=quick, console=console, **options), out, console)
 
-    Parameters
-    ----------
-    quick : bool
-        A few thousand events and a few epochs.
-    out : Path, optional
-        Directory for the figure ``roc.png``.
-    console : rich Console, optional
-        Where to print; a plain console on stdout by default.
-    **options
-        ``data`` (path of ``SUSY.csv.gz``), ``rows`` (events to read, or to generate).
 
-    Returns
-    -------
-    LabResult
-        ``answers``: ``"source"``, ``"n_train"``, ``"n_test"``, ``"epochs"``, ``"auc"`` and
-        ``"accuracy"`` (each a dict ``"all"``, ``"low"``, ``"high"`` -> float),
-        ``"n_features"`` and ``"n_parameters"`` (same keys), ``"high_level_gain"`` (AUC of all
-        minus AUC of low-level only).
-
-    Raises
-    ------
-    DataError
-        When the file is missing, or no file is given and ``neyman.generate`` is not installed.
-    """
-    opts = _options(options)
-    con = lab_console(console)
-    result = LabResult(NAME)
-    answers = result.answers
-    seed = 20261125
-
-    if opts["data"] is not None:
-        rows = opts["rows"] or (6_000 if quick else 200_000)
-        ds = susy(opts["data"], rows=rows)
-        source = f"UCI SUSY ({opts['data']}, first {ds.n_events} events)"
-    else:
-        ds = _generated(opts["rows"] or (600 if quick else 10_000), seed)
-        source = "generated with Pythia 8 (neyman.generate.generate_susy, parton level)"
-    answers["source"] = source
-    con.rule("susy: an 18-200-100-2 network on the SUSY benchmark")
-    con.print(f"{ds.n_events} events, {source}", markup=False)
-
-    # Held-out quarter for the AUC and accuracy; standardise on the training part only.
-    train, _, test = ds.split(test=0.25, random_state=seed)
-    scaler = Standardizer().fit(train)
-    train, test = scaler.transform(train), scaler.transform(test)
-    y_test = np.asarray(test.y)
-    epochs = 5 if quick else 10
-    answers.update(n_train=train.n_events, n_test=test.n_events, epochs=epochs)
-
-    groups = {
-        "all": list(ds.feature_names or []),
-        "low": ds.feature_groups["low"],
-        "high": ds.feature_groups["high"],
-    }
-    aucs: dict[str, float] = {}
-    accs: dict[str, float] = {}
-    n_params: dict[str, int] = {}
-    rocs = {}
-    with torch_threads(1):  # small networks train fastest on one thread
-        for key, names in groups.items():
-            # "low" and "high" are the Dataset's feature groups; "all" keeps every column
-            tr = train if key == "all" else train.select(key)
-            te = test if key == "all" else test.select(key)
-            net = build_network(epochs=epochs, random_state=seed).fit(tr.X, tr.y)
-            if key == "all":
-                con.print(net.summary(show=False), markup=False, highlight=False)
-            p_signal = net.predict_proba(te.X)[:, list(net.classes_).index(1)]
-            aucs[key] = float(auc(y_test, p_signal))
-            accs[key] = float(np.mean(net.predict(te.X) == y_test))
-            n_params[key] = int(net.n_parameters_)
-            rocs[f"{key} ({len(names)} features)"] = roc_curve(y_test, p_signal)
-    answers["auc"], answers["accuracy"] = aucs, accs
-    answers["n_parameters"] = n_params
-    answers["n_features"] = {k: len(v) for k, v in groups.items()}
-
-    table = Table("features", "inputs", "parameters", "AUC", "accuracy")
-    for key in groups:
-        table.add_row(
-            key,
-            str(len(groups[key])),
-            f"{n_params[key]:,}",
-            f"{aucs[key]:.4f}",
-            f"{accs[key]:.4f}",
-        )
-    con.rule(f"held-out events: {test.n_events}")
-    con.print(table)
-    gain = aucs["all"] - aucs["low"]
-    answers["high_level_gain"] = float(gain)
-    if gain > 0:
-        verdict = (
-            "a positive gain here means this two-layer network, trained this briefly on these "
-            "events, did not find all of it by itself"
-        )
-    else:
-        verdict = "here too the low-level features alone do as well"
-    con.print(
-        f"Adding the high-level features to the low-level ones changes the AUC by {gain:+.4f}. "
-        "On the full UCI data Baldi et al. find that deep networks on the low-level features "
-        f"alone recover most of what the high-level ones add; {verdict}.",
-        markup=False,
-    )
-    save_figure(plot_roc(rocs), out, "roc", result)
-    return result
+NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
+    (
+        "**The network**: 18-200-100-2, ReLU hidden layers, softmax output, cross-entropy, SGD.",
+        "from neyman.labs.susy import build_network\n\nbuild_network(epochs=5)",
+    ),
+    (
+        "**1–3.** Train it on all 18 features, on the 8 low-level and on the 10 high-level "
+        "ones (a small generated sample here; `compute(data='SUSY.csv.gz', rows=200_000)` "
+        "reads the UCI file), with AUC and accuracy on held-out events.",
+        "from neyman.labs.susy import compute, render\n\n"
+        "answers = compute(quick=True)\nrender(answers);",
+    ),
+)
