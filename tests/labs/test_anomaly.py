@@ -78,14 +78,15 @@ def test_magic_hadrons_as_background() -> None:
     # (quick: 0.441; full: see docs/labs/anomaly.md). Measured, not hoped for.
     assert abs(a["auc_anomaly"] - 0.5) < 0.1
     lo, hi = a["auc_anomaly_interval"]
-    assert a["verdict"] == anomaly.anomaly_verdict(lo, hi)
+    assert a["verdict"] == anomaly.anomaly_verdict(a["auc_anomaly"], lo, hi)
     assert a["verdict"] in buf.getvalue()
 
 
 def test_verdict_follows_the_interval() -> None:
-    assert anomaly.anomaly_verdict(0.55, 0.6).startswith("finds the signal")
-    assert anomaly.anomaly_verdict(0.40, 0.48).startswith("inverted")
-    assert anomaly.anomaly_verdict(0.45, 0.53).startswith("cannot tell")
+    assert anomaly.anomaly_verdict(0.7, 0.65, 0.75).startswith("finds the signal")
+    assert anomaly.anomaly_verdict(0.53, 0.51, 0.54).startswith("separates the signal only weakly")
+    assert anomaly.anomaly_verdict(0.44, 0.40, 0.48).startswith("inverted")
+    assert anomaly.anomaly_verdict(0.49, 0.45, 0.53).startswith("cannot tell")
 
 
 def test_intervals_and_paired_difference(generated_run: tuple[Any, str, Path]) -> None:

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from rich.console import Console
@@ -135,6 +136,8 @@ def test_roc_legend_beside_the_curves(
             legend = ax.get_legend()
             if legend is not None:
                 assert legend.get_window_extent().x0 >= ax.get_window_extent().x1, name
+    for fig in seen.values():
+        plt.close(fig)
 
 
 def test_unknown_option() -> None:

@@ -9,6 +9,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -178,6 +179,7 @@ def test_roc_legend_beside_the_curves(
     ax = fig.axes[0]
     legend = ax.get_legend().get_window_extent()
     assert legend.x0 >= ax.get_window_extent().x1  # to the right of the axes: covers nothing
+    plt.close(fig)
 
 
 def _scores(n: int, shift_a: float, shift_b: float, seed: int) -> tuple[np.ndarray, ...]:
@@ -233,3 +235,17 @@ def test_verdict_yes_when_the_scores_agree() -> None:
     d = higgs.paired_auc_difference(y, a, b)
     assert d.low >= -higgs.TOLERANCE
     assert higgs.recovery_answer(d) == "yes"
+
+
+def test_wilson_interval_solves_its_defining_quadratic() -> None:
+    """Wilson's interval: the roots in p of (p̂ - p)² = z² p (1 - p) / n."""
+    from scipy import stats
+
+    for correct, n in ((170, 200), (0, 50), (50, 50), (7, 13)):
+        lo, hi = higgs.wilson_interval(correct, n, cl=0.95)
+        z = stats.norm.ppf(0.975)
+        phat = correct / n
+        a, b, c = 1 + z * z / n, -(2 * phat + z * z / n), phat * phat
+        roots = np.sort(np.roots([a, b, c]).real)
+        assert (lo, hi) == pytest.approx(tuple(roots), abs=1e-9)
+        assert 0.0 <= lo <= phat <= hi <= 1.0

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from rich.console import Console
@@ -93,6 +94,9 @@ def test_legend_names_are_readable_and_beside_the_curves(
         assert not any(code in label for label in labels)
     assert "exact mode" in labels and "exact 4th-power minimiser" in labels
     assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+    right = fig.axes[1]  # the likelihood-ratio panel: its legend below the axes
+    assert right.get_legend().get_window_extent().y1 <= right.get_window_extent().y0
+    plt.close(fig)
 
 
 def test_bad_options() -> None:

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from rich.console import Console
@@ -97,6 +98,8 @@ def test_figures_have_axis_labels_and_the_xor_boundary(
         i, j = np.argmin(np.abs(gy[:, 0] - x2)), np.argmin(np.abs(gx[0] - x1))
         assert (p[i, j] > 0.5) == bool(label)
     assert len(ax.collections) >= 2  # the probability map and the contour
+    for fig in seen.values():
+        plt.close(fig)
 
 
 def test_perceptron_epochs_option() -> None:

@@ -115,9 +115,22 @@ def load(quick: bool = False, **options: Any) -> tuple[Dataset, str]:
     return ds, "MAGIC"
 
 
-def anomaly_verdict(low: float, high: float) -> str:
-    """What the anomaly score's AUC interval says: finds signal, cannot tell, or inverted."""
+#: below this AUC a score that is significantly above 0.5 still separates only weakly
+WEAK_AUC = 0.6
+
+
+def anomaly_verdict(value: float, low: float, high: float) -> str:
+    """What the anomaly score's AUC and its interval say.
+
+    Above 0.5 beyond the interval: it finds the signal (weakly when the AUC is below
+    :data:`WEAK_AUC`); below 0.5: inverted; otherwise it cannot tell.
+    """
     if low > 0.5:
+        if value < WEAK_AUC:
+            return (
+                f"separates the signal only weakly (AUC above 0.5 beyond its interval, "
+                f"but below {WEAK_AUC})"
+            )
         return "finds the signal (AUC above 0.5)"
     if high < 0.5:
         return "inverted: the signal is reconstructed better than the background (AUC below 0.5)"
@@ -205,7 +218,7 @@ def compute(
         auc_supervised=a_sup.value,
         auc_supervised_interval=(a_sup.low, a_sup.high),
         supervised_minus_anomaly={"value": diff.difference, "low": diff.low, "high": diff.high},
-        verdict=anomaly_verdict(a_ano.low, a_ano.high),
+        verdict=anomaly_verdict(a_ano.value, a_ano.low, a_ano.high),
         errors=error,
         y_test=y_test,
         rocs={
@@ -308,7 +321,7 @@ NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
         "from neyman.evaluate import auc\n\n"
         "error = np.mean((ae.predict(zt) - zt) ** 2, axis=1)\n"
         "a = auc(np.asarray(test.y), error, ci=0.95, n_bootstrap=300, random_state=0)\n"
-        "print(f'AUC {a.value:.3f} [{a.low:.3f}, {a.high:.3f}]:', anomaly.anomaly_verdict(a.low, a.high))",
+        "print(f'AUC {a.value:.3f} [{a.low:.3f}, {a.high:.3f}]:', anomaly.anomaly_verdict(a.value, a.low, a.high))",
     ),
     (
         "## 4. Against a supervised BDT, with the figures",

@@ -38,6 +38,7 @@ from neyman.labs._base import (
     lab_console,
     resolve_options,
 )
+from neyman.labs.higgs import wilson_interval
 from neyman.models import BDTClassifier, MLPClassifier
 
 __all__ = [
@@ -123,14 +124,6 @@ def draw_boundary(ax: Any, xx: Any, yy: Any, p: Any) -> Any:
     return lines
 
 
-def _wilson(correct: int, n: int, z: float = 1.0) -> tuple[float, float]:
-    """Wilson score interval of ``correct / n`` (z = 1: a 68% interval)."""
-    phat = correct / n
-    centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
-
-
 @dataclass
 class DecisionBoundariesAnswers(Answers):
     """``accuracy[i][j]``: data set i, classifier j, on ``n_test`` test events, with 68%
@@ -181,7 +174,7 @@ def compute(
                 clf = _classifier(cname, epochs).fit(X_tr, y_tr)
                 correct = int(np.sum(clf.predict(X_te) == y_te))
                 row.append(correct / len(y_te))
-                row_ci.append(_wilson(correct, len(y_te)))
+                row_ci.append(wilson_interval(correct, len(y_te), cl=0.6827))
                 row_panels.append(_panel(clf, X, X_te, y_te, 60 if quick else 150))
             accuracy.append(row)
             intervals.append(row_ci)

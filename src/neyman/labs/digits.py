@@ -381,7 +381,7 @@ NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
     (
         "## 2-4. The course network, ModelCheckpoint and EarlyStopping, the best model tested",
         "from rich.console import Console\n\nwhere = Path('digits-work') / 'digits_model'\n"
-        "answers = lab.train(data, where, max_epochs=30, console=Console())\n"
+        "answers = lab.train(data, where, max_epochs=30, con=Console())\n"
         "print('test accuracy', answers.test_accuracy)",
     ),
     (

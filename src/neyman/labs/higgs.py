@@ -74,6 +74,7 @@ __all__ = [
     "render",
     "run",
     "train_and_score",
+    "wilson_interval",
 ]
 
 NAME = "higgs"
@@ -312,13 +313,18 @@ def recovery_answer(diff: PairedAucDifference, tolerance: float = TOLERANCE) -> 
     return "cannot tell at this sample size"
 
 
-def _accuracy_interval(correct: int, n: int, cl: float = CL) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion ``correct / n``."""
+def wilson_interval(correct: int, n: int, cl: float = CL) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion ``correct / n`` (e.g. an accuracy).
+
+    E. B. Wilson, J. Am. Stat. Assoc. 22 (1927) 209; unlike ``p ± z√(p(1-p)/n)`` it stays
+    inside [0, 1] and does not collapse to a point at p = 0 or 1.
+    """
     z = float(stats.norm.ppf(0.5 + cl / 2))
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+    # at p = 0 or 1 one end is the point itself; clip the last-bit rounding of centre - half
+    return float(max(0.0, min(p, centre - half))), float(min(1.0, max(p, centre + half)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,7 +441,7 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
             aucs[method][key], auc_ci[method][key] = interval.value, (interval.low, interval.high)
             correct = int(np.sum((score > 0.5) == (y == 1)))
             acc[method][key] = correct / len(y)
-            acc_ci[method][key] = _accuracy_interval(correct, len(y))
+            acc_ci[method][key] = wilson_interval(correct, len(y))
             rocs[f"{'BDT' if method == 'bdt' else 'deep net'}, {key}"] = roc_curve(y, score)
 
     ref = max(("bdt", "dnn"), key=lambda m: aucs[m]["all"])

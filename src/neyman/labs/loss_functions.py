@@ -330,7 +330,7 @@ def _figure(a: LossFunctionsAnswers) -> Any:
     ax2.plot(xs, learned, "C0--", label="log f/(1-f) + log n_b/n_s")
     ax2.set_xlabel("x")
     ax2.set_ylabel("log likelihood ratio")
-    ax2.legend(fontsize=8, loc="upper left")
+    ax2.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -174,6 +174,8 @@ def _paired(y: np.ndarray, a: np.ndarray, b: np.ndarray, kind: str) -> tuple[flo
 def _which(diff: tuple[float, float], first: str, second: str) -> str:
     """``first`` or ``second`` when the difference is beyond 2 standard errors, else a tie."""
     mean, err = diff
+    if mean == 0.0 and err == 0.0:
+        return "neither (the same predictions: both chose the same network)"
     if mean < -2 * err:
         return first
     if mean > 2 * err:
@@ -476,12 +478,19 @@ def _print_recipe(a: RegressionTuningAnswers, con: Console) -> None:
             f"{r['test_rmse']:.3f} ± {r['test_rmse_err']:.3f}",
         )
     con.print(table)
+    own = a.recipe_rmse_winner == "mse" and a.recipe_mae_winner == "mae"
     con.print(
         f"Another loss: the smaller test RMSE comes from {a.recipe_rmse_winner}, the smaller "
         f"test MAE from {a.recipe_mae_winner} (paired differences beyond 2 standard errors). "
         "The squared error is minimised by the conditional mean, the absolute error by the "
-        "conditional median, so each loss wins on its own metric when the tails of M given "
-        "the inputs matter. (± on k-fold numbers: spread over the folds.)",
+        "conditional median (lab loss-functions), so with enough training each loss should "
+        "win on its own metric; "
+        + (
+            "here it does."
+            if own
+            else "on these test events, after this much training, that does not show."
+        )
+        + " (± on k-fold numbers: spread over the folds.)",
         markup=False,
     )
 
