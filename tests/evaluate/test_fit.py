@@ -105,3 +105,11 @@ def test_spec_has_the_declared_modifiers() -> None:
     with pytest.raises(ConfigError) as err:
         histfactory_spec(_one_bin(1.0, 10.0), background_uncertainty=1.5)
     assert err.value.key == "background_uncertainty"
+
+
+def test_zero_minimum_still_keeps_background_in_every_bin() -> None:
+    y = np.r_[np.ones(20), np.zeros(20)]
+    score = np.r_[np.linspace(0.5, 1.0, 20), np.linspace(0.0, 0.6, 20)]
+    yields = score_histograms(y, score, n_bins=8, min_background=0.0, min_background_events=0)
+    assert np.all(yields.background > 0)
+    assert yields.signal.sum() == 20 and yields.background.sum() == 20

@@ -145,7 +145,8 @@ def score_histograms(
         Bins before merging (each bin adds a nuisance parameter to the fit: more bins, slower
         limits).
     min_background : float, default 1.0
-        Minimum background yield per bin (events).
+        Minimum background yield per bin (events); every bin keeps a positive yield even
+        with 0.
     min_background_events : int, default 10
         Minimum number of simulated background events per bin.
 
@@ -161,8 +162,8 @@ def score_histograms(
     if n_bins < 1:
         msg = f"n_bins must be >= 1, got {n_bins}"
         raise ConfigError(msg, key="n_bins", value=n_bins)
-    if min_background <= 0 or not math.isfinite(min_background):
-        msg = f"min_background must be a yield > 0, got {min_background}"
+    if min_background < 0 or not math.isfinite(min_background):
+        msg = f"min_background must be a yield >= 0, got {min_background}"
         raise ConfigError(msg, key="min_background", value=min_background)
     is_sig, s, w = binary_inputs(y, score, sample_weight, pos_label=pos_label)
     lo, hi = float(s.min()), float(s.max())
@@ -172,7 +173,7 @@ def score_histograms(
     bkg = ~is_sig
     b = np.bincount(idx[bkg], w[bkg], minlength=k)
     nb = np.bincount(idx[bkg], minlength=k)
-    if b.sum() < min_background or nb.sum() < min_background_events:
+    if b.sum() < min_background or b.sum() <= 0 or nb.sum() < min_background_events:
         msg = (
             f"the background yield {b.sum():.3g} ({int(nb.sum())} events) is below the minimum "
             f"of one bin (min_background={min_background:g}, "
@@ -185,7 +186,8 @@ def score_histograms(
     for j in range(k - 1, -1, -1):
         acc_b += b[j]
         acc_n += int(nb[j])
-        if acc_b >= min_background and acc_n >= min_background_events:
+        # a bin needs some background (> 0) whatever the minimum: the fit divides by it
+        if acc_b >= min_background and acc_b > 0 and acc_n >= min_background_events:
             keep.append(j)
             acc_b, acc_n = 0.0, 0
     if keep[-1] != 0:  # leftover at the bottom joins the lowest bin formed
@@ -238,7 +240,10 @@ def histfactory_spec(
         the parameter of interest) and ``background``.
     """
     if not 0.0 <= background_uncertainty < 1.0:
-        msg = f"background_uncertainty must be a relative uncertainty in [0, 1), got {background_uncertainty}"
+        msg = (
+            "background_uncertainty must be a relative uncertainty in [0, 1) (the normsys "
+            f"down variation 1 - u must stay positive), got {background_uncertainty}"
+        )
         raise ConfigError(msg, key="background_uncertainty", value=background_uncertainty)
     sig_mods: list[dict[str, Any]] = [{"name": "mu", "type": "normfactor", "data": None}]
     bkg_mods: list[dict[str, Any]] = []

@@ -351,6 +351,8 @@ def study_provenance(
             counts[role] = {"before": before, "after": after.get(role, int(len(labels)))}
     if events is not None:
         counts = {k: {"before": v.get("read"), "after": v.get("kept")} for k, v in events.items()}
+    if "signal" not in counts and len(labels):  # one labelled file: classes known after reading
+        counts.update({k: {"before": None, "after": v} for k, v in after.items()})
     elif not counts:
         counts = {k: {"before": None, "after": v} for k, v in after.items()}
     if weights is None:

@@ -360,7 +360,8 @@ def analyse(inputs: ReportInputs) -> Analysis:
         dists = feature_distributions(
             inputs.X, inputs.y, inputs.edges, inputs.weight, feature_names=inputs.feature_names
         )
-    rocs, scans, fits, errors = {}, {}, {}, {}
+    rocs, scans, fits = {}, {}, {}
+    errors: dict[str, str] = {}
     have_pyhf = pyhf_available()
     for name, ms in inputs.scores.items():
         rocs[name] = roc_curve(ms.test_y, ms.test_score, ms.test_weight)
@@ -375,7 +376,7 @@ def analyse(inputs: ReportInputs) -> Analysis:
                 background_uncertainty=st.background_uncertainty,
             )
         except NeymanError as exc:
-            errors[name] = f"significance scan: {exc}"
+            errors[name] = f"significance scan: {exc}; "
         if not (st.fit.enabled and have_pyhf):
             continue
         try:
@@ -393,7 +394,7 @@ def analyse(inputs: ReportInputs) -> Analysis:
                 mc_stat=st.fit.mc_stat,
             )
         except NeymanError as exc:
-            errors[name] = str(exc)
+            errors[name] = errors.get(name, "") + f"binned fit: {exc}"
     missing = None if have_pyhf or not st.fit.enabled else PYHF_HINT
     return Analysis(dists, rocs, scans, fits, errors, missing)
 
@@ -915,8 +916,8 @@ def write_report(
     out = out or result.out
     out.mkdir(parents=True, exist_ok=True)
     analysis = analyse(inputs)
-    if inputs.scores:
-        save_scores(out, inputs.scores)
+    if inputs.scores and not (out / "test_scores.parquet").is_file():
+        save_scores(out, inputs.scores)  # a study writes its own test_scores.parquet
     _write_text(out / "metrics.json", json.dumps(_metrics(result, ds, analysis, inputs), indent=2))
     figs = _Figures(out / "plots")
     with matplotlib.rc_context():
