@@ -39,8 +39,8 @@ def main() -> None:
         axes[1].hist(
             table["tau32"], bins=np.linspace(0, 1, 41), histtype="step", density=True, label=label
         )
-        print(
-            f"{path}: {len(table)} jets, median mass {table['mass'].median():.1f} GeV, "  # noqa: T201
+        print(  # noqa: T201
+            f"{path}: {len(table)} jets, median mass {table['mass'].median():.1f} GeV, "
             f"median tau32 {table['tau32'].median():.3f}"
         )
     axes[0].axvline(172.5, color="grey", lw=0.8, ls=":")
