@@ -34,6 +34,15 @@ def test_every_form_reads_the_same() -> None:
         np.testing.assert_array_equal(jet, JET)
 
 
+def test_a_jets_table_reads_its_constituents_not_the_jet() -> None:
+    # a jets table has the jet's own pt, eta, phi, e beside the constituent columns
+    frame = pd.DataFrame({"pt": [45.0], "eta": [0.0], "phi": [0.1], "e": [48.0]})
+    for i, k in enumerate(("pt", "eta", "phi", "e")):
+        frame[f"part_{k}"] = [JET[:, i]]
+    (jet,) = as_jagged(frame)
+    np.testing.assert_array_equal(jet, JET)
+
+
 def test_padding_sorts_truncates_and_masks() -> None:
     pc = pad_constituents([JET, JET[:1]], 2)
     np.testing.assert_array_equal(pc.pt, [[30.0, 10.0], [10.0, 0.0]])

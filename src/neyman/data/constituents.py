@@ -128,7 +128,8 @@ def _columns(obj: Any) -> list[Any] | None:
         fields = [str(c) for c in (obj.columns if hasattr(obj, "columns") else obj.keys())]
     if fields is None:
         return None
-    for names in (_FIELDS, tuple(f"part_{f}" for f in _FIELDS)):
+    # the constituent columns first: a jets table also has the jet's own pt, eta, phi, e
+    for names in (tuple(f"part_{f}" for f in _FIELDS), _FIELDS):
         if all(n in fields for n in names):
             if type(obj).__module__.startswith("awkward"):
                 import awkward as ak

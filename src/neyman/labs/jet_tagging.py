@@ -235,12 +235,12 @@ def _methods(quick: bool, epochs: int) -> dict[str, tuple[str, Any]]:
         ),
         "Deep Sets": (
             "particles",
-            ParticleSetClassifier("deepsets", max_particles=80, lr=2e-3, **common),
+            ParticleSetClassifier("deepsets", max_particles=64, lr=2e-3, **common),
         ),
         "transformer": (
             "particles + pairs",
             ParticleSetClassifier(
-                "transformer", max_particles=80, dim=32, heads=4, n_blocks=2, **common
+                "transformer", max_particles=64, dim=32, heads=4, n_blocks=2, **common
             ),
         ),
     }
