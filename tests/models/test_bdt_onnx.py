@@ -32,9 +32,9 @@ def test_classifier_onnx_equals_booster(
     X, y = _data(rng)
     # signed weights train through a custom objective: the graph is the margin + sigmoid
     w = np.where(rng.random(len(y)) < 0.2, -0.5, 1.0) if signed else None
-    bdt = BDTClassifier(
-        60, early_stopping_rounds=5, negative_weights="keep", random_state=0
-    ).fit(X, y, sample_weight=w)
+    bdt = BDTClassifier(60, early_stopping_rounds=5, negative_weights="keep", random_state=0).fit(
+        X, y, sample_weight=w
+    )
     out = _run(bdt.export_onnx(tmp_path / "bdt.onnx"), X)
     assert out.shape == (len(X), 1)
     np.testing.assert_allclose(out[:, 0], bdt.predict_proba(X)[:, 1], rtol=0, atol=1e-5)

@@ -193,7 +193,8 @@ class Study:
             )
         except MissingColumnError as exc:
             for key, col in special.items():
-                if col is not None and f"'{col}'" in str(exc) and col not in d.features:
+                named = exc.key == col or f"'{col}'" in str(exc)
+                if col is not None and named and col not in d.features:
                     msg = f"{key}: {exc}"
                     raise MissingColumnError(msg, key=key, path=str(src.path), value=col) from None
             raise
