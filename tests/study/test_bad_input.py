@@ -125,8 +125,9 @@ def test_unknown_truth_column(tmp_path: Path, nano: tuple[Path, Path]) -> None:
 
 def test_jagged_branch_without_index(tmp_path: Path, nano: tuple[Path, Path]) -> None:
     cfg = _quick(nano_config(*nano, features=["x1", "Jet_pt"], missing=None))
-    with pytest.raises(DataError, match=r"'Jet_pt'.*jagged"):
+    with pytest.raises(DataError, match=r"'Jet_pt'.*jagged") as info:
         _run(cfg, tmp_path / "out")
+    assert info.value.key == "Jet_pt"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -194,6 +195,9 @@ def test_apply_refuses_existing_output_without_force(
     assert main(["apply", str(model), str(nano[0]), "-o", str(out)]) == 2
     assert "exists; pass --force" in _one_line(capsys)
     assert out.read_bytes() == b"precious"
+    with pytest.raises(DataError, match="exists; pass --force") as info:
+        apply_model(model, nano[0], out)
+    assert (info.value.key, info.value.path) == ("output", str(out))
     assert main(["apply", str(model), str(nano[0]), "-o", str(out), "--force"]) == 0
     assert out.read_bytes() != b"precious"
 
