@@ -328,3 +328,30 @@ def test_apply_without_selection_and_dropped_objects(
     assert df["selected"].tolist() == passes.astype(int).tolist()
     assert df["score"].isna().tolist() == (a["nJet"] == 0).tolist()
     assert df.loc[passes, "score"].tolist() == sel["score"].tolist()
+
+
+def test_failed_swap_puts_the_previous_report_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    real = Path.replace
+
+    def flaky(self: Path, target: Path) -> Path:
+        if Path(target) == out and self.name.startswith(".out.tmp-"):
+            msg = "disk gone"
+            raise OSError(msg)
+        return real(self, target)
+
+    def swap() -> None:
+        with ReportWriter(out) as w:
+            w.path("new.txt").write_text("new")
+            monkeypatch.setattr(Path, "replace", flaky)
+            w.commit()
+
+    with pytest.raises(OSError, match="disk gone"):
+        swap()
+    monkeypatch.setattr(Path, "replace", real)
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
