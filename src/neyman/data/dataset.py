@@ -302,7 +302,8 @@ class Dataset:
             return kept
         msg = (
             f"NaN/inf in features of '{self.name or 'dataset'}': {', '.join(cols[:10])}; "
-            f"{int(rows.sum())} events affected; clean them or use nan_policy='drop'"
+            f"{int(rows.sum())} events affected; clean them, or drop those events with "
+            "nan_policy='drop' (Dataset.from_frame)"
         )
         raise DataError(msg)
 

@@ -170,8 +170,13 @@ def _base_of(indexed: str) -> str:
     return indexed[: indexed.rindex("[")]
 
 
+def _shown(text: str, limit: int = 200) -> str:
+    """An expression for a one-line message: line breaks escaped, cut to ``limit``."""
+    return short(text.replace("\r", "\\r").replace("\n", "\\n"), limit)
+
+
 def _error(text: str, detail: str, role: str = "expression") -> ConfigError:
-    return ConfigError(f"{role} '{short(text)}' {detail}", key=text)
+    return ConfigError(f"{role} '{_shown(text)}' {detail}", key=text)
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -183,8 +188,8 @@ def _dotted(node: ast.AST) -> str | None:
     if not isinstance(node, ast.Name):
         return None
     parts.append(node.id)
-    if any(p.startswith("_") for p in parts[:-1]) or parts[0].startswith("_"):
-        return None  # dunders and private names are never columns we resolve
+    if any(p.startswith("__") for p in parts):
+        return None  # dunder names are never columns: refused, as attribute access would be
     return ".".join(reversed(parts))
 
 
@@ -232,6 +237,8 @@ def _check_nodes(text: str, tree: ast.Expression) -> None:
             continue
         if not isinstance(node, _ALLOWED):
             raise _not_allowed(text, node)
+        if isinstance(node, ast.Name) and _dotted(node) is None:
+            raise _not_allowed(text, node, " (names starting with __ are not columns)")
         if isinstance(node, ast.Attribute):
             if _dotted(node) is None:
                 raise _not_allowed(text, node, " (attributes are not accessed)")
@@ -415,7 +422,7 @@ class _Columns:
         if name not in self.cache:
             if name not in self.arrays:
                 names = [str(c) for c in self.arrays]
-                msg = f"{self.role} '{short(self.text)}' uses '{name}', which is not a column{did_you_mean(name, names)}"
+                msg = f"{self.role} '{_shown(self.text)}' uses '{name}', which is not a column{did_you_mean(name, names)}"
                 raise MissingColumnError(msg, key=name, available=names)
             self.cache[name] = _convert(name, self.arrays[name])
         return self.cache[name]

@@ -26,6 +26,7 @@ import pandas as pd
 from neyman.data import _root
 from neyman.data.expressions import (
     Expression,
+    _shown,
     evaluate_feature,
     evaluate_selection,
     parse_expression,
@@ -149,7 +150,7 @@ def _plan(
     def need(expr: Expression) -> None:
         for name in expr.columns_for(avail):
             if name not in avail:
-                where_used = "" if name == expr.text else f" (used in '{short(expr.text, 80)}')"
+                where_used = "" if name == expr.text else f" (used in '{_shown(expr.text, 80)}')"
                 msg = f"column '{name}'{where_used} not in {source}{did_you_mean(name, available)}"
                 raise MissingColumnError(msg, key=name, path=source, available=available)
             raw[name] = None
@@ -183,10 +184,10 @@ def _check_missing_policy(missing: MissingPolicy, plan: _Plan) -> None:
     exprs = [c for c in plan.out if c not in plan.plain]
     for key, value in missing.items():
         if key not in plan.out:
-            msg = f"data.missing names '{short(key)}', which is not a feature{did_you_mean(str(key), exprs or plan.out)}"
+            msg = f"data.missing names '{_shown(str(key))}', which is not a feature{did_you_mean(str(key), exprs or plan.out)}"
             raise ConfigError(msg, key=str(key), available=exprs)
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-            msg = f"data.missing fill value for '{short(key)}' must be a finite number; got {short(value)}"
+            msg = f"data.missing fill value for '{_shown(str(key))}' must be a finite number; got {short(value)}"
             raise ConfigError(msg, key=str(key), value=value)
 
 
@@ -237,8 +238,8 @@ def _finish(
             continue
         msg = (
             f"{int(hit.sum())} of {int(passes.sum())} selected events in {plan.source} have no "
-            f"value for '{short(c)}' (a missing object, e.g. an event without that jet); "
-            f"set data.missing: drop, or data.missing: {{'{short(c)}': -1}} "
+            f"value for '{_shown(c)}' (a missing object, e.g. an event without that jet); "
+            f"set data.missing: drop, or data.missing: {{'{_shown(c)}': -1}} "
             "(missing= in read_table)"
         )
         raise DataError(msg, key=c, path=plan.source)
@@ -302,17 +303,22 @@ def _csv_columns(
 ) -> tuple[list[str], bool]:
     """The column names of a CSV file and whether its first line is a header."""
     opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    import csv
+
     try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-            first = fh.readline().rstrip("\r\n").split(",")
-    except (OSError, EOFError) as exc:
-        msg = f"{path} cannot be read as CSV ({exc}); is the file complete?"
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+            first = next(csv.reader(fh), [])
+    except (OSError, EOFError, csv.Error) as exc:
+        msg = f"{path} cannot be read as CSV ({_first_line(exc)}); is the file complete?"
         raise DataError(msg, path=str(path)) from None
+    if not first:
+        msg = f"{path} has no header or rows; give a CSV table"
+        raise DataError(msg, path=str(path))
     has_header = (_csv_has_header(path) if names is None else False) if header is None else header
     if names is not None:
         return [str(n) for n in names], has_header
     if has_header:
-        cols = [f.strip().strip('"') for f in first]
+        cols = [f.strip() for f in first]
         dup = sorted({c for c in cols if cols.count(c) > 1})
         if dup:
             msg = f"{path}: the header names {', '.join(repr(d) for d in dup[:5])} more than once; give each column its own name"
@@ -333,10 +339,18 @@ def _read_csv(
         df = pd.read_csv(
             path,
             header=0 if has_header else None,
-            names=available if (names is not None or not has_header) else None,
+            names=available,  # the names parsed above, so a column is found by that name
             usecols=wanted if len(wanted) < len(available) else None,
         )
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
+    except (
+        ValueError,
+        KeyError,
+        IndexError,
+        pd.errors.ParserError,
+        UnicodeDecodeError,
+        EOFError,
+        OSError,
+    ) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         msg = f"{path} is not a readable CSV table: {text}"
         raise DataError(msg, path=str(path)) from None
@@ -568,14 +582,9 @@ def _frame_chunks(df: pd.DataFrame, cols: list[str], chunk_rows: int | None) -> 
 
 
 def _parquet_source(p: Path) -> _Source:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        schema = pq.read_schema(p)
-    except (pa.ArrowInvalid, OSError) as exc:
-        msg = f"{p} is not a readable Parquet file ({str(exc).splitlines()[0]})"
-        raise DataError(msg, path=str(p)) from None
+    schema = _parquet_call(p, lambda: pq.read_schema(p))
 
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
         if chunk_rows is None:
@@ -595,7 +604,8 @@ def _parquet_call(p: Path, fn: Callable[[], Any]) -> Any:
 
     try:
         return fn()
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        # damaged metadata surfaces as JSON or UTF-8 errors from the pandas schema, too
         msg = f"{p} is not a readable Parquet file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); is it complete and unmodified?"
         raise DataError(msg, path=str(p)) from None
 
@@ -625,7 +635,7 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
             table = pa.Table.from_batches(batches)
             head, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
             del table
-            df = head.to_pandas(split_blocks=True)
+            df = _parquet_call(p, lambda: head.to_pandas(split_blocks=True))  # noqa: B023
             del head
             batches = rest.to_batches()
             del rest
@@ -633,7 +643,7 @@ def _parquet_batches(p: Path, cols: list[str], chunk_rows: int) -> Chunks:
             yield df, len(df)
             del df
     if rows:
-        df = pa.Table.from_batches(batches).to_pandas(split_blocks=True)
+        df = _parquet_call(p, lambda: pa.Table.from_batches(batches).to_pandas(split_blocks=True))
         yield df, len(df)
 
 
@@ -716,6 +726,9 @@ def _hdf5_source(p: Path, tree: str | None) -> _Source:
 
 def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _Source:
     t = _root.open_tree(p, tree)
+    if not 0 <= t.num_entries < 1 << 48:
+        msg = f"{t.label} claims {t.num_entries} entries; the file is damaged"
+        raise DataError(msg, path=str(p))
     default, skipped = _root.flat_names(t)
     split = {
         f"{b.name}[{i}]": (b.name, i)
@@ -737,7 +750,12 @@ def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _S
         step = n if chunk_rows is None else chunk_rows
         for start in range(0, n, max(step, 1)):
             stop = min(n, start + step)
-            yield {c: _root.read_branch(t, c, start, stop) for c in cols}, stop - start
+            arrays = {c: _root.read_branch(t, c, start, stop) for c in cols}
+            for c, values in arrays.items():
+                if len(values) != stop - start:  # a damaged entry count or basket
+                    msg = f"branch '{c}' in {t.label} has {len(values)} entries where the tree says {stop - start} (entries {start}-{stop}); the file is damaged"
+                    raise DataError(msg, key=c, path=str(p))
+            yield arrays, stop - start
         if n == 0:
             yield {c: _root.read_branch(t, c, 0, 0) for c in cols}, 0
 
@@ -991,6 +1009,8 @@ def read_table(
     )
     if len(parts) == 1:
         return parts[0]
+    if not parts:  # a source that yielded no chunk holds no events
+        return pd.DataFrame()
     df = pd.concat(parts, ignore_index=True)
     df.attrs = dict(parts[0].attrs)
     return df
@@ -1047,7 +1067,12 @@ def write_table(
     fmt = file_format(p, write=True)
     if not p.parent.exists():
         msg = f"directory {p.parent} does not exist; create it first"
-        raise DataError(msg)
+        raise DataError(msg, path=str(p))
+    if fmt in ("root", "hdf5", "npy"):
+        for c in df.columns:
+            if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
+                msg = f"column '{c}' holds {df[c].dtype} values; {p.suffix} output takes numbers only; write .parquet or .csv, or leave the column out"
+                raise DataError(msg, key=str(c), path=str(p))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -1075,7 +1100,7 @@ def write_table(
                     g.create_dataset(str(c), data=df[c].to_numpy())
         else:  # npy
             with tmp.open("wb") as fh:
-                np.save(fh, df.to_numpy(), allow_pickle=False)
+                np.save(fh, df.to_numpy(dtype=np.float64), allow_pickle=False)
         tmp.replace(p)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight
 
+from neyman._util.threads import resolve_threads
 from neyman.errors import DataError, ModelError
 from neyman.models.base import (
     Constraint,
@@ -57,6 +58,7 @@ _COMMON: dict[str, list[Constraint | None]] = {
     "negative_weights": [Options(("error", "drop", "keep"))],
     "device": [Options(("auto", "cpu", "cuda"))],
     "n_jobs": [None, Interval("int", 1, None)],
+    "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     "random_state": [None, RandomState()],
 }
 
@@ -86,6 +88,7 @@ class _BDTBase(NeymanEstimator):
         negative_weights: str = "error",
         device: str = "auto",
         n_jobs: int | None = None,
+        n_threads: int | str = "auto",
         random_state: Any = None,
     ) -> None:
         self.n_estimators = n_estimators
@@ -103,6 +106,7 @@ class _BDTBase(NeymanEstimator):
         self.negative_weights = negative_weights
         self.device = device
         self.n_jobs = n_jobs
+        self.n_threads = n_threads
         self.random_state = random_state
 
     booster_: Any
@@ -201,7 +205,7 @@ class _BDTBase(NeymanEstimator):
             "gamma": self.gamma,
             "max_bin": self.max_bin,
             "seed": seed,
-            "nthread": self.n_jobs if self.n_jobs is not None else 0,
+            "nthread": self.n_jobs if self.n_jobs is not None else resolve_threads(self.n_threads),
             "verbosity": 0,
             **self._objective(len(getattr(self, "classes_", ()))),
         }
@@ -460,7 +464,11 @@ _DOC = """
     device : {"auto", "cpu", "cuda"}
         ``"auto"`` trains on CUDA when present.
     n_jobs : int, optional
-        CPU threads (all when None).
+        CPU threads; wins over ``n_threads`` when given.
+    n_threads : int or "auto"
+        CPU threads when ``n_jobs`` is None: ``"auto"`` (or ``NEYMAN_NUM_THREADS``) means
+        the CPUs this process may use (affinity mask, cgroup quota, ``OMP_NUM_THREADS``;
+        see :mod:`neyman._util.threads`), not every core of the machine.
     random_state : int, RandomState or None
         Seeds subsampling and the validation split.
 
@@ -580,6 +588,7 @@ class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
         negative_weights: str = "error",
         device: str = "auto",
         n_jobs: int | None = None,
+        n_threads: int | str = "auto",
         random_state: Any = None,
     ) -> None:
         super().__init__(
@@ -598,6 +607,7 @@ class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
             negative_weights=negative_weights,
             device=device,
             n_jobs=n_jobs,
+            n_threads=n_threads,
             random_state=random_state,
         )
         self.objective = objective

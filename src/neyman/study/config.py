@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from neyman._util.yamlsafe import load_yaml
 from neyman.errors import ConfigError, short
 
 __all__ = [
@@ -359,11 +359,7 @@ def load_config(path: Path) -> StudyConfig:
     if not path.is_file():
         msg = f"study config not found: {path}"
         raise ConfigError(msg)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{path}: not valid YAML ({str(exc).splitlines()[0]})"
-        raise ConfigError(msg) from None
+    doc = load_yaml(path)  # safe_load + duplicate keys, alias, size and depth bounds
     cfg = parse_config(doc, source=str(path))
     base = path.parent
     for src in (cfg.data.signal, cfg.data.background, cfg.data.file):
