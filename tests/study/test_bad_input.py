@@ -76,9 +76,11 @@ def test_bad_parameter_value_names_the_constraint(nano: tuple[Path, Path]) -> No
 def test_method_may_not_override_the_weight_policy(nano: tuple[Path, Path]) -> None:
     cfg = nano_config(*nano)
     cfg["methods"][0]["params"]["negative_weights"] = "drop"
-    with pytest.raises(ConfigError, match="set data.negative_weights") as info:
+    with pytest.raises(ConfigError, match="unlike data.negative_weights .'keep'.; set") as info:
         parse_config(cfg)
     assert info.value.key == "methods.0.params.negative_weights"
+    cfg["methods"][0]["params"]["negative_weights"] = "keep"  # the same policy: allowed
+    parse_config(cfg)
 
 
 @pytest.mark.parametrize("name", ["../x", "/abs", "a/b", ".hidden", ""])
