@@ -76,9 +76,11 @@ def test_bad_parameter_value_names_the_constraint(nano: tuple[Path, Path]) -> No
 def test_method_may_not_override_the_weight_policy(nano: tuple[Path, Path]) -> None:
     cfg = nano_config(*nano)
     cfg["methods"][0]["params"]["negative_weights"] = "drop"
-    with pytest.raises(ConfigError, match="set data.negative_weights") as info:
+    with pytest.raises(ConfigError, match="unlike data.negative_weights .'keep'.; set") as info:
         parse_config(cfg)
     assert info.value.key == "methods.0.params.negative_weights"
+    cfg["methods"][0]["params"]["negative_weights"] = "keep"  # the same policy: allowed
+    parse_config(cfg)
 
 
 @pytest.mark.parametrize("name", ["../x", "/abs", "a/b", ".hidden", ""])
@@ -125,8 +127,9 @@ def test_unknown_truth_column(tmp_path: Path, nano: tuple[Path, Path]) -> None:
 
 def test_jagged_branch_without_index(tmp_path: Path, nano: tuple[Path, Path]) -> None:
     cfg = _quick(nano_config(*nano, features=["x1", "Jet_pt"], missing=None))
-    with pytest.raises(DataError, match=r"'Jet_pt'.*jagged"):
+    with pytest.raises(DataError, match=r"'Jet_pt'.*jagged") as info:
         _run(cfg, tmp_path / "out")
+    assert info.value.key == "Jet_pt"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -194,6 +197,9 @@ def test_apply_refuses_existing_output_without_force(
     assert main(["apply", str(model), str(nano[0]), "-o", str(out)]) == 2
     assert "exists; pass --force" in _one_line(capsys)
     assert out.read_bytes() == b"precious"
+    with pytest.raises(DataError, match="exists; pass --force") as info:
+        apply_model(model, nano[0], out)
+    assert (info.value.key, info.value.path) == ("output", str(out))
     assert main(["apply", str(model), str(nano[0]), "-o", str(out), "--force"]) == 0
     assert out.read_bytes() != b"precious"
 
@@ -324,3 +330,30 @@ def test_apply_without_selection_and_dropped_objects(
     assert df["selected"].tolist() == passes.astype(int).tolist()
     assert df["score"].isna().tolist() == (a["nJet"] == 0).tolist()
     assert df.loc[passes, "score"].tolist() == sel["score"].tolist()
+
+
+def test_failed_swap_puts_the_previous_report_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    real = Path.replace
+
+    def flaky(self: Path, target: Path) -> Path:
+        if Path(target) == out and self.name.startswith(".out.tmp-"):
+            msg = "disk gone"
+            raise OSError(msg)
+        return real(self, target)
+
+    def swap() -> None:
+        with ReportWriter(out) as w:
+            w.path("new.txt").write_text("new")
+            monkeypatch.setattr(Path, "replace", flaky)
+            w.commit()
+
+    with pytest.raises(OSError, match="disk gone"):
+        swap()
+    monkeypatch.setattr(Path, "replace", real)
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

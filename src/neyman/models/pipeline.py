@@ -136,6 +136,23 @@ def apply_missing(
     return keep
 
 
+def _check_finite(X: NDArray[np.float64], features: list[str], source: str) -> None:
+    """Refuse NaN or inf among the features of selected events, naming file and columns.
+
+    Missing objects were handled by the reader's policy, so what is left is in the data.
+    """
+    bad = ~np.isfinite(X)
+    if not bad.any():
+        return
+    cols = [features[j] for j in np.flatnonzero(bad.any(axis=0))]
+    msg = (
+        f"{source}: {int(bad.any(axis=1).sum())} selected events have NaN or inf in "
+        f"{', '.join(repr(short(c, 60)) for c in cols[:8])}; fix the file or select those "
+        "events out (data.selection)"
+    )
+    raise DataError(msg, key=cols[0], path=source, available=cols)
+
+
 def read_events(
     path: str | os.PathLike[str],
     features: Sequence[str],
@@ -176,6 +193,7 @@ def read_events(
     passed = df[flag].to_numpy(dtype=bool)
     entry = np.arange(len(df), dtype=np.int64)
     values = df[list(features)].astype(np.float64)
+    _check_finite(values.to_numpy()[passed], list(features), str(path))
     others = df[list(extra)]
     if apply_selection:
         values, others, entry, passed = (
@@ -269,12 +287,18 @@ class Pipeline:
         return read_events(
             path,
             self.features,
-            tree=tree if tree is not None else self.tree,
+            tree=self.tree_for(path, tree),
             selection=self.selection,
             missing=self.missing,
             extra=extra,
             apply_selection=selection,
         )
+
+    def tree_for(self, path: str | os.PathLike[str], tree: str | None = None) -> str | None:
+        """``tree`` if given, else the training tree for a ROOT file (None for others)."""
+        if tree is not None:
+            return tree
+        return self.tree if Path(path).suffix.lower() == ".root" else None
 
     def _matrix(self, data: Any, tree: str | None) -> NDArray[np.float32]:
         if isinstance(data, str | os.PathLike):

@@ -184,7 +184,13 @@ class ReportWriter:
         if self.out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
             self.out.replace(old / self.out.name)
-        self.tmp.replace(self.out)
+        try:
+            self.tmp.replace(self.out)
+        except BaseException:
+            if old is not None:  # put the previous report back
+                (old / self.out.name).replace(self.out)
+                shutil.rmtree(old, ignore_errors=True)
+            raise
         self._committed = True
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)

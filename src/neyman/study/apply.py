@@ -65,18 +65,6 @@ def _pipeline(model: Any, model_dir: Path) -> Any:
     return Pipeline([str(n) for n in names], model, mean=np.zeros(d), scale=np.ones(d))
 
 
-def _other_columns(events: Path, tree: str | None, entry: np.ndarray, taken: set[str]) -> Any:
-    """The input's other flat columns for the scored rows, where the file can give them."""
-    from neyman.data import read_table
-
-    try:
-        full = read_table(events, tree=tree)
-    except DataError:  # e.g. jagged branches the reader cannot flatten: keep ours only
-        return None
-    keep = [c for c in full.columns if str(c) not in taken]
-    return full.iloc[entry][keep].reset_index(drop=True)
-
-
 def apply_model(
     model_dir: Path,
     events: Path,
@@ -121,6 +109,12 @@ def apply_model(
     from neyman.models.pipeline import load_model
 
     pipe = _pipeline(load_model(model_dir), Path(model_dir))
+    from neyman.data import read_table
+
+    # the input's flat columns come along; reading them first also makes an unreadable
+    # file fail as a file (not as a missing feature)
+    tree = pipe.tree_for(events, tree)
+    full = read_table(events, tree=tree)
     ev = pipe.read(events, tree=tree, selection=selection)
     # events failing the selection may lack an object a feature needs: they score NaN
     scorable = ev.selected | np.isfinite(ev.values.to_numpy()).all(axis=1)
@@ -131,11 +125,8 @@ def apply_model(
         table[f] = ev.values[f].to_numpy()
     if not selection:
         table["selected"] = ev.selected.astype(np.int8)
-    rest = _other_columns(
-        events, tree if tree is not None else pipe.tree, ev.entry, {str(c) for c in table.columns}
-    )
-    if rest is not None:
-        table = pd.concat([table, rest], axis=1)
+    keep = [c for c in full.columns if str(c) not in {str(t) for t in table.columns}]
+    table = pd.concat([table, full.iloc[ev.entry][keep].reset_index(drop=True)], axis=1)
     if column in table.columns:
         msg = f"{events} already has a column '{column}'; choose another with --column"
         raise DataError(msg, key=column, path=str(events))

@@ -24,6 +24,7 @@ __all__ = [
     "STUDY_SET_PARAMS",
     "DataConfig",
     "EvaluationConfig",
+    "FitConfig",
     "MethodConfig",
     "SourceConfig",
     "SplitConfig",
@@ -64,9 +65,10 @@ NEGATIVE_WEIGHT_POLICIES: dict[str, tuple[str, ...]] = {
     "MLPClassifier": ("keep", "drop", "abs"),
 }
 
-#: parameters the study sets itself; giving them in ``methods[].params`` is refused
+#: parameters the study sets itself from ``data``; ``methods[].params`` may repeat them only
+#: with the same value
 STUDY_SET_PARAMS: dict[str, str] = {
-    "negative_weights": "set data.negative_weights (keep | drop | abs) for every method",
+    "negative_weights": "set data.negative_weights (keep | drop | abs) once for every method",
 }
 
 
@@ -175,13 +177,45 @@ class MethodConfig(_Strict):
         return METHODS.get(self.model, self.model)
 
 
+class FitConfig(_Strict):
+    """``evaluation.fit``: the expected binned fit of each method's score (needs pyhf)."""
+
+    enabled: bool = True
+    background_uncertainty: float = Field(0.0, ge=0.0, le=1.0)
+    mc_stat: bool = True
+    bins: int = Field(10, ge=1, le=1000)
+    min_background: float = Field(1.0, ge=0.0)
+    min_background_events: int = Field(10, ge=0)
+
+
 class EvaluationConfig(_Strict):
-    """How methods are compared."""
+    """How methods are compared, and what the report computes from the scores.
+
+    ``luminosity_scale`` multiplies the raw weights for the physics yields (significance,
+    fit); ``figure_of_merit`` is ``asimov`` (optionally with a relative
+    ``background_uncertainty``), ``s/sqrt(b)`` or ``s/sqrt(s+b)``.
+    """
 
     efficiencies: list[float] = Field(default_factory=lambda: [0.3, 0.5, 0.7])
     reference: str | None = None
     bootstrap: int = Field(200, ge=0)
     overtraining_p: float = Field(0.05, gt=0.0, lt=1.0)
+    log_scores: bool = False
+    luminosity_scale: float = Field(1.0, gt=0.0)
+    figure_of_merit: Literal["asimov", "s/sqrt(b)", "s/sqrt(s+b)"] = "asimov"
+    background_uncertainty: float = Field(0.0, ge=0.0, le=1.0)
+    min_background: float = Field(1.0, ge=0.0)
+    fit: FitConfig = Field(default_factory=FitConfig)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _uncertainty_needs_asimov(self) -> EvaluationConfig:
+        if self.background_uncertainty and self.figure_of_merit != "asimov":
+            msg = (
+                f"background_uncertainty applies to the asimov figure of merit, not "
+                f"{self.figure_of_merit!r}; set figure_of_merit: asimov or remove it"
+            )
+            raise ValueError(msg)
+        return self
 
 
 class StudyConfig(_Strict):
@@ -274,8 +308,11 @@ def validate_methods(cfg: StudyConfig, *, source: str = "config") -> None:
         table = getattr(cls, "_param_table", {})
         for name, value in m.params.items():
             key = f"methods.{i}.params.{name}"
-            if name in STUDY_SET_PARAMS:
-                text = f"method '{m.name}' may not set {name!r} itself; {STUDY_SET_PARAMS[name]}"
+            if name in STUDY_SET_PARAMS and value != getattr(cfg.data, name, None):
+                text = (
+                    f"method '{m.name}' sets {name}={short(value)!r}, unlike data.{name} "
+                    f"({getattr(cfg.data, name, None)!r}); {STUDY_SET_PARAMS[name]}"
+                )
                 raise _method_error(source, i, text, key=key, value=short(value))
             if name not in valid:
                 text = (

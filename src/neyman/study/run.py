@@ -193,7 +193,8 @@ class Study:
             )
         except MissingColumnError as exc:
             for key, col in special.items():
-                if col is not None and f"'{col}'" in str(exc) and col not in d.features:
+                named = exc.key == col or f"'{col}'" in str(exc)
+                if col is not None and named and col not in d.features:
                     msg = f"{key}: {exc}"
                     raise MissingColumnError(msg, key=key, path=str(src.path), value=col) from None
             raise
@@ -389,8 +390,38 @@ class Study:
         result.info["events"] = data.counts
         result.info["validation_weights"] = validation_weights
         self._write_test_scores(writer, data, idx[2], prepared, test_scores)
-        write_report(result, cfg, ds)
+        inputs = self._report_inputs(data, ds, idx, prepared, test_scores)
+        write_report(result, cfg, ds, inputs, out=writer.tmp)
         return result
+
+    def _report_inputs(
+        self,
+        data: StudyData,
+        ds: Dataset,
+        idx: list[NDArray[np.intp]],
+        prepared: Prepared,
+        test_scores: dict[str, NDArray[np.float64]],
+    ) -> Any:
+        """The report's analyst inputs: provenance, test scores, raw and policy weights."""
+        from neyman.study.provenance import study_provenance
+        from neyman.study.report import study_report_inputs
+
+        used = np.empty(ds.n_events)
+        for positions, part in zip(idx, (prepared.train, prepared.val, prepared.test), strict=True):
+            used[positions] = np.asarray(part.weight)
+        counts = None if self.config.data.builtin is not None else data.counts
+        provenance = study_provenance(self.config, ds.y, ds.weight, used, events=counts)
+        return study_report_inputs(
+            self.config,
+            ds,
+            ds.subset(idx[0]),
+            prepared.test,
+            test_scores,
+            provenance=provenance,
+            test_weight=prepared.test.weight,
+            raw_weight=ds.weight,
+            raw_test_weight=prepared.raw_weight["test"],
+        )
 
     def _result(
         self, results: list[MethodResult], prepared: Prepared, out: Path, seconds: float
