@@ -265,7 +265,7 @@ def compute(
 def _print(a: OverfittingAnswers, con: Console) -> None:
     table = Table(title=f"{a.n_parameters} weights, {a.n_train} training events", box=box.SIMPLE)
     table.add_column("variant", no_wrap=True)
-    for col in ("epochs", "train", "val min (ep)", "val final", "test", "test AUC", "CPU s"):
+    for col in ("epochs", "train", "val min (ep)", "val final", "test", "test AUC"):
         table.add_column(col, justify="right", no_wrap=True)
     for variant, r in a.variants.items():
         table.add_row(
@@ -276,10 +276,15 @@ def _print(a: OverfittingAnswers, con: Console) -> None:
             f"{r['val_loss_final']:.3f}",
             f"{r['test_loss']:.3f}",
             f"{r['test_auc']:.4f}",
-            f"{r['cpu_seconds']:.1f}",
         )
     con.print(table)
     con.print("Losses are binary cross-entropies; 'val final' and 'test' use the final model.")
+    con.print(
+        "CPU seconds per variant: "
+        + ", ".join(f"{v} {r['cpu_seconds']:.1f}" for v, r in a.variants.items())
+        + f" (wall: {sum(r['seconds'] for r in a.variants.values()):.1f} s for all five)",
+        markup=False,
+    )
     none = a.variants["none"]
     con.print(
         f"Without regularisation the validation loss is lowest at epoch "
