@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test test-all lint bench clean notebooks
+.PHONY: demo test test-all lint bench clean notebooks fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,11 +34,18 @@ test: lint
 test-all: lint
 	MPLBACKEND=Agg $(BIN)/pytest -q -m ''
 
+# hypothesis fuzzing of the readers, the config parser and the expression evaluator for
+# FUZZ_SECONDS (10 minutes), in rounds with fresh seeds; `make test` runs them briefly
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP_DEV)
+	MPLBACKEND=Agg $(BIN)/python -m tests.fuzz --seconds $(FUZZ_SECONDS)
+
 bench: $(STAMP_DEV)
 	MPLBACKEND=Agg $(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
-notebooks: $(STAMP)
-	$(BIN)/python -m neyman.labs.notebooks examples/labs
+# regenerate every lab notebook and execute it (nbclient, this venv's Python as the kernel)
+notebooks: $(STAMP_DEV)
+	MPLBACKEND=Agg $(BIN)/python -m neyman.labs.notebooks examples/labs

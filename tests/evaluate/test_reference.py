@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from neyman.errors import DataError
 from neyman.evaluate import optimality_gap, roc_curve
@@ -30,7 +31,9 @@ def test_gap_is_positive_for_a_worse_score(rng):
     noisy = x + rng.normal(0, 1.0, len(x))
     w = rng.uniform(0.5, 1.5, len(x))
     gap = optimality_gap(y, noisy, llr, w, efficiencies=(0.3, 0.5, 0.7))
-    assert gap.auc_gap > 0.03
+    # closed form: AUC of N(1, s^2) vs N(-1, s^2) is Phi(2 / (s sqrt 2)); s^2 = 1, then 2
+    expected = stats.norm.cdf(np.sqrt(2.0)) - stats.norm.cdf(1.0)  # 0.080
+    assert gap.auc_gap == pytest.approx(expected, abs=0.01)  # ~5 sigma at 20k events/class
     assert gap.auc_optimal == pytest.approx(roc_curve(y, llr, w).auc, abs=1e-12)
     assert np.all(gap.rejection_ratio < 0.8)
     np.testing.assert_allclose(gap.rejection_ratio, gap.rejection / gap.rejection_optimal)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from neyman.errors import DataError
+from neyman.errors import ConfigError, DataError
 from neyman.models import HistogramLikelihoodRatio, KNNClassifier
 
 
@@ -95,8 +95,11 @@ def test_knn_weights_and_class_priors(rng: np.random.Generator) -> None:
     both = np.abs(a) < 10  # neighbourhoods holding both classes (else the pseudocount rules)
     assert both.sum() > 40
     np.testing.assert_allclose(a[both], b[both], atol=1e-4)
-    # n_neighbors is capped at the training size
-    assert KNNClassifier(10_000).fit(X[:30], np.arange(30) % 2).n_neighbors_ == 30
+    # n_neighbors larger than the training set is refused, not silently capped
+    assert KNNClassifier(30).fit(X[:30], np.arange(30) % 2).n_neighbors_ == 30
+    with pytest.raises(ConfigError, match="larger than the 30 training events") as info:
+        KNNClassifier(31).fit(X[:30], np.arange(30) % 2)
+    assert info.value.key == "n_neighbors"
 
 
 def test_binary_only(rng: np.random.Generator) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,10 @@ def test_round_trip_gives_identical_predictions(
     if "BDT" in type(est).__name__:
         expected.add("booster.json")
     assert names == expected  # and no temporary files left behind
+    recorded = json.loads((path / "model.json").read_text())["integrity"]["files"]
+    assert set(recorded) == expected - {"model.json"}
+    for name, digest in recorded.items():  # checksums against an independent sha256
+        assert digest == hashlib.sha256((path / name).read_bytes()).hexdigest()
     doc = json.loads((path / "model.json").read_text())
     assert doc["class"] == type(est).__name__
     assert doc["format_version"] == nm.FORMAT_VERSION
@@ -74,10 +81,11 @@ def test_load_refuses_a_newer_format(tmp_path: Path, rng: np.random.Generator) -
     doc = json.loads((path / "model.json").read_text())
     doc["format_version"] = nm.FORMAT_VERSION + 1
     (path / "model.json").write_text(json.dumps(doc))
-    with pytest.raises(
-        ModelError, match=r"format version 2, newer than this neyman supports \(1\); upgrade neyman"
-    ):
+    v = nm.FORMAT_VERSION
+    pattern = rf"format version {v + 1}, newer than this neyman supports \({v}\); upgrade neyman"
+    with pytest.raises(ModelError, match=pattern) as info:
         nm.load(path)
+    assert info.value.key == "format_version"
 
 
 def test_load_refuses_a_mismatched_class(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -136,7 +144,7 @@ def test_bdt_missing_booster(tmp_path: Path, rng: np.random.Generator) -> None:
         .save(tmp_path / "b")
     )
     (path / "booster.json").unlink()
-    with pytest.raises(ModelError, match="no booster.json"):
+    with pytest.raises(ModelError, match="booster.json' is recorded in model.json but missing"):
         nm.load(path)
 
 
@@ -157,3 +165,158 @@ def test_save_refuses_unserialisable_params(tmp_path: Path, rng: np.random.Gener
     est.fit(rng.normal(size=(40, 2)), np.arange(40) % 2)
     with pytest.raises(ModelError, match="parameter 'random_state'.*not JSON-serialisable"):
         est.save(tmp_path / "m")
+
+
+# ----------------------------------------------------------------------------- integrity
+
+
+def _saved(tmp_path: Path, rng: np.random.Generator, est: Any = None) -> Path:
+    X = pd.DataFrame(rng.normal(size=(60, 3)), columns=["pt", "eta", "phi"])
+    y = np.where(X["pt"] > 0, "sig", "bkg")
+    return (est or nm.LogisticRegression()).fit(X, y).save(tmp_path / "m")
+
+
+def _edit(path: Path, change: Any) -> None:
+    doc = json.loads((path / "model.json").read_text())
+    change(doc)
+    (path / "model.json").write_text(json.dumps(doc))
+
+
+def test_tampered_weights_are_refused_naming_the_file(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    path = _saved(tmp_path, rng)
+    data = bytearray((path / "weights.safetensors").read_bytes())
+    data[-3] ^= 0x01  # one bit of one coefficient: still a valid safetensors file
+    (path / "weights.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match the checksum") as info:
+        nm.load(path)
+    assert info.value.path == str(path / "weights.safetensors")
+
+
+@pytest.mark.parametrize(
+    ("what", "change"),
+    [
+        ("reordered features", lambda d: d["feature_names"].reverse()),
+        ("swapped classes", lambda d: d["classes"]["values"].reverse()),
+        ("swapped state classes", lambda d: d["state"]["classes"]["values"].reverse()),
+        ("changed parameter", lambda d: d["params"].update(C=99.0)),
+    ],
+)
+def test_hand_edits_of_model_json_are_refused(
+    tmp_path: Path, rng: np.random.Generator, what: str, change: Any
+) -> None:
+    path = _saved(tmp_path, rng)
+    _edit(path, change)
+    with pytest.raises(ModelError, match="was modified after saving") as info:
+        nm.load(path)
+    assert info.value.path == str(path / "model.json")
+
+
+def test_consistent_edits_with_a_recomputed_checksum_still_fail_on_classes(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    from neyman.models.base import _write_document
+
+    path = _saved(tmp_path, rng)
+    doc = json.loads((path / "model.json").read_text())
+    files = doc.pop("integrity")["files"]
+    doc["classes"]["values"].reverse()  # top-level record disagrees with the state
+    _write_document(path, doc, files)
+    with pytest.raises(ModelError, match="recorded classes") as info:
+        nm.load(path)
+    assert info.value.key == "classes"
+
+
+@pytest.mark.parametrize("entry", ["/etc/passwd", "../outside.safetensors", "sub/../../x"])
+def test_weights_entry_outside_the_directory_is_refused(
+    tmp_path: Path, rng: np.random.Generator, entry: str
+) -> None:
+    path = _saved(tmp_path, rng)
+    _edit(path, lambda d: d.update(weights=entry))
+    with pytest.raises(ModelError, match="must name a file inside the model directory") as info:
+        nm.load(path)
+    assert info.value.key == "weights"
+
+
+def test_symlinked_weights_are_refused(tmp_path: Path, rng: np.random.Generator) -> None:
+    path = _saved(tmp_path, rng)
+    outside = tmp_path / "elsewhere.safetensors"
+    (path / "weights.safetensors").rename(outside)
+    (path / "weights.safetensors").symlink_to(outside)
+    with pytest.raises(ModelError, match="outside|symlink") as info:
+        nm.load(path)
+    assert info.value.path is not None and "weights" in info.value.path
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "deep"])
+def test_corrupt_booster_json_is_a_one_line_error(
+    tmp_path: Path, rng: np.random.Generator, damage: str
+) -> None:
+    path = _saved(tmp_path, rng, nm.BDTClassifier(3, device="cpu"))
+    booster = path / "booster.json"
+    text = booster.read_text()
+    new = {"truncate": text[: len(text) // 2], "garbage": "{\x00\x01", "deep": "[" * 100_000}
+    booster.write_text(new[damage])
+    with pytest.raises(ModelError) as info:
+        nm.load(path)
+    assert info.value.path == str(booster)
+    assert "\n" not in str(info.value)
+    # format 1 (no checksums): the JSON check alone still catches it before XGBoost does
+    _edit(path, lambda d: (d.pop("integrity"), d.update(format_version=1)))
+    with pytest.warns(UserWarning, match="not verified"), pytest.raises(ModelError) as info:
+        nm.load(path)
+    assert info.value.path == str(booster)
+
+
+def test_format_1_models_load_with_a_warning(tmp_path: Path, rng: np.random.Generator) -> None:
+    path = _saved(tmp_path, rng)
+    X = pd.DataFrame(rng.normal(size=(5, 3)), columns=["pt", "eta", "phi"])
+    expected = nm.load(path).decision_function(X)
+    _edit(path, lambda d: (d.pop("integrity"), d.pop("classes"), d.update(format_version=1)))
+    with pytest.warns(UserWarning, match="format 1, without checksums"):
+        loaded = nm.load(path)
+    np.testing.assert_array_equal(loaded.decision_function(X), expected)
+
+
+def test_format_2_without_integrity_is_refused(tmp_path: Path, rng: np.random.Generator) -> None:
+    path = _saved(tmp_path, rng)
+    _edit(path, lambda d: d.pop("integrity"))
+    with pytest.raises(ModelError, match="no integrity record") as info:
+        nm.load(path)
+    assert info.value.key == "integrity"
+
+
+def test_model_files_added_later_are_verified(tmp_path: Path, rng: np.random.Generator) -> None:
+    from neyman.models.base import add_model_file, read_model_file
+
+    path = _saved(tmp_path, rng)
+    add_model_file(path, "preprocessing.json", '{"mean": [0.0]}')
+    assert read_model_file(path, "preprocessing.json") == '{"mean": [0.0]}'
+    nm.load(path)  # model.json rewritten with the new checksum still verifies
+    (path / "preprocessing.json").write_text('{"mean": [1.0]}')
+    with pytest.raises(ModelError, match="does not match the checksum") as info:
+        read_model_file(path, "preprocessing.json")
+    assert info.value.path == str(path / "preprocessing.json")
+    (path / "extra.json").write_text("{}")
+    with pytest.raises(ModelError, match="not recorded"):
+        read_model_file(path, "extra.json")
+    with pytest.raises(ModelError, match="inside the model directory"):
+        read_model_file(path, "../m/model.json")
+
+
+def test_fisher_needs_no_torch_and_loads_any_class_lazily(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    code = (
+        "import sys, numpy as np\n"
+        "from neyman.models.linear import FisherDiscriminant\n"
+        "from neyman.models.base import load\n"
+        "X = np.random.default_rng(0).normal(size=(40, 2)); y = np.arange(40) % 2\n"
+        f"load(FisherDiscriminant().fit(X, y).save({str(tmp_path / 'f')!r}))\n"
+        "print(sorted(m for m in ('torch', 'neyman.train', 'xgboost') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"

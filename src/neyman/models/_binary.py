@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _check_sample_weight
 
+from neyman._util.weights import check_class_totals, check_sample_weight
 from neyman.errors import DataError
 from neyman.models.base import NeymanEstimator
 
@@ -45,18 +45,9 @@ class _BinaryClassifier(ClassifierMixin, NeymanEstimator):  # type: ignore[misc]
                 "from signal; use MLPClassifier or BDTClassifier for more classes"
             )
             raise DataError(msg)
-        w = (
-            np.ones(len(Xc))
-            if sample_weight is None
-            else _check_sample_weight(sample_weight, Xc, dtype=np.float64)
-        )
-        if not np.all(np.isfinite(w)):
-            msg = "sample_weight contains NaN or inf; fix or drop those events"
-            raise DataError(msg)
+        w = check_sample_weight(sample_weight, len(Xc))
         signal = yc == self.classes_[1]
-        if not (w[signal].sum() > 0 and w[~signal].sum() > 0):
-            msg = f"{name} needs a positive total weight in each class; check sample_weight"
-            raise DataError(msg)
+        check_class_totals(w, signal, name)
         return np.asarray(Xc, dtype=np.float64), signal, w
 
     def decision_function(self, X: Any) -> NDArray[np.float64]:

@@ -12,20 +12,30 @@ Read this module first; every estimator in :mod:`neyman.models` builds on it.
   make into neyman errors: NaN/inf in ``X`` (:class:`~neyman.errors.DataError` naming the
   columns) and a wrong feature count at predict time (:class:`~neyman.errors.ModelError`).
 - **Persistence.** ``est.save(dir)`` writes ``model.json`` (class, hyperparameters, feature
-  names, format version, package versions, JSON-able learned state) and
+  names, class labels, format version, package versions, JSON-able learned state) and
   ``weights.safetensors`` (every learned array); BDTs add ``booster.json`` (XGBoost JSON).
   :func:`load` reads it back. Nothing is ever pickled.
+- **Integrity.** ``model.json`` (format 2) records the sha256 of every other file the save
+  wrote and of its own content; :func:`load` verifies them, so a tampered or truncated
+  weights file, reordered features or swapped class labels are a one-line
+  :class:`~neyman.errors.ModelError` naming the file, never silently wrong scores. No entry
+  may point outside the directory (absolute paths, ``..``, symlinks). Format-1 models
+  (written before checksums existed) still load, after the same confinement and JSON checks,
+  with a ``UserWarning`` saying their weights are not verified; save them again to add
+  checksums. The checksums detect corruption and hand edits; they are not a signature.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.metadata
 import json
 import math
 import numbers
 import os
 import platform
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +48,8 @@ from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from neyman.errors import ConfigError, DataError, ModelError, did_you_mean
-from neyman.train.callbacks import atomic_path
+from neyman._util.fs import atomic_path, ensure_under
+from neyman.errors import ConfigError, DataError, ModelError, did_you_mean, short
 
 __all__ = [
     "FORMAT_VERSION",
@@ -51,11 +61,18 @@ __all__ = [
     "NotFittedError",
     "Options",
     "StrTuple",
+    "add_model_file",
     "load",
+    "read_model_file",
 ]
 
 #: Version of the on-disk model format written by :meth:`NeymanEstimator.save`.
-FORMAT_VERSION = 1
+#: 1: no checksums; 2: ``integrity`` (sha256 of each file and of model.json's content).
+FORMAT_VERSION = 2
+#: the first format version whose files carry checksums
+_FIRST_VERIFIED_VERSION = 2
+#: largest model.json read (the learned state in it is small; arrays live in safetensors)
+_MAX_MODEL_JSON_BYTES = 64_000_000
 _FORMAT_NAME = "neyman-model"
 _MODEL_FILE = "model.json"
 _WEIGHTS_FILE = "weights.safetensors"
@@ -432,41 +449,54 @@ class NeymanEstimator(BaseEstimator):  # type: ignore[misc]
         Nothing is pickled: hyperparameters and small learned state go to JSON, arrays to
         ``weights.safetensors``, boosted trees to XGBoost's JSON format. Every file is
         written to a temporary name and renamed, and ``model.json`` is written last, so
-        an interrupted save never looks like a complete model.
+        an interrupted save never looks like a complete model. ``model.json`` records the
+        sha256 of each file written and of its own content, which :func:`load` verifies.
         """
         self._require_fitted()
         out = Path(path)
         if out.exists() and not out.is_dir():
             msg = f"cannot save model to '{out}': it is a file; pass a directory path"
-            raise ModelError(msg)
+            raise ModelError(msg, path=str(out))
         if out.is_dir() and any(out.iterdir()) and not (out / _MODEL_FILE).is_file():
             msg = (
                 f"cannot save model to '{out}': the directory is not empty and holds no "
                 f"{_MODEL_FILE}; choose a new or empty directory"
             )
-            raise ModelError(msg)
-        out.mkdir(parents=True, exist_ok=True)
+            raise ModelError(msg, path=str(out))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"cannot create model directory '{out}': {exc.strerror or exc}; choose a writable path"
+            raise ModelError(msg, path=str(out)) from None
         params = _params_to_json(type(self).__name__, self.get_params(deep=False))
         meta, arrays = self._get_state()
         names = getattr(self, "feature_names_in_", None)
-        document = {
+        classes = getattr(self, "classes_", None)
+        document: dict[str, Any] = {
             "format": _FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "class": type(self).__name__,
             "params": params,
             "feature_names": None if names is None else [str(n) for n in names],
             "n_features_in": int(getattr(self, "n_features_in_", 0)),
+            "classes": None if classes is None else classes_to_json(np.asarray(classes)),
             "state": meta,
             "weights": _WEIGHTS_FILE,
             "versions": _versions(),
         }
         from safetensors.numpy import save_file
 
-        with atomic_path(out / _WEIGHTS_FILE) as tmp:
-            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp))
-        self._save_extra(out)
-        with atomic_path(out / _MODEL_FILE) as tmp:
-            tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        try:
+            with atomic_path(out / _WEIGHTS_FILE) as tmp:
+                save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp))
+            before = _listing(out)
+            self._save_extra(out)
+            extras = sorted(n for n, sig in _listing(out).items() if before.get(n) != sig)
+            files = {n: _sha256(out / n) for n in [_WEIGHTS_FILE, *extras] if n != _MODEL_FILE}
+            _write_document(out, document, files)
+        except OSError as exc:
+            msg = f"cannot write model to '{out}': {exc.strerror or exc}; free space or choose a writable path"
+            raise ModelError(msg, path=str(out)) from None
         return out
 
     @classmethod
@@ -490,7 +520,7 @@ class NeymanEstimator(BaseEstimator):  # type: ignore[misc]
 
 
 def load(path: str | os.PathLike[str]) -> NeymanEstimator:
-    """Load any estimator saved with ``est.save(path)``.
+    """Load any estimator saved with ``est.save(path)``, verifying its files.
 
     Parameters
     ----------
@@ -505,73 +535,316 @@ def load(path: str | os.PathLike[str]) -> NeymanEstimator:
     Raises
     ------
     neyman.errors.ModelError
-        Missing directory, not a neyman model, unknown class, unreadable weights, or a
-        format version newer than this neyman understands.
+        Missing directory, not a neyman model, unknown class, a format version newer than
+        this neyman understands, a file whose checksum differs from the one recorded
+        (tampered, truncated, or model.json edited by hand: reordered features, swapped
+        classes), an entry pointing outside the directory, or unreadable weights.
+        ``error.path`` names the file at fault.
+
+    Warns
+    -----
+    UserWarning
+        For a format-1 model (saved before checksums existed): it loads unverified.
     """
-    root = Path(path)
-    if not root.exists():
-        msg = f"model directory '{root}' does not exist; save one with est.save('{root}')"
-        raise ModelError(msg)
-    doc_path = root / _MODEL_FILE if root.is_dir() else root
-    if not doc_path.is_file() or doc_path.name != _MODEL_FILE:
-        msg = f"'{root}' is not a neyman model directory (no {_MODEL_FILE}); save one with est.save(dir)"
-        raise ModelError(msg)
-    root = doc_path.parent
-    try:
-        doc = json.loads(doc_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"'{doc_path}' is not readable JSON ({exc}); it is not a neyman model file"
-        raise ModelError(msg) from exc
-    if not isinstance(doc, dict) or doc.get("format") != _FORMAT_NAME:
-        msg = f'\'{doc_path}\' is not a neyman model file (no "format": "{_FORMAT_NAME}")'
-        raise ModelError(msg)
-    version = doc.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        msg = f"'{doc_path}' has an invalid format_version {version!r}; expected an int >= 1"
-        raise ModelError(msg)
-    if version > FORMAT_VERSION:
-        msg = (
-            f"'{doc_path}' has model format version {version}, newer than this neyman "
-            f"supports ({FORMAT_VERSION}); upgrade neyman to load it"
-        )
-        raise ModelError(msg)
+    root, doc_path, doc = _read_document(path)
+    version = doc["format_version"]
     name = doc.get("class")
     registry = NeymanEstimator._registry
+    if isinstance(name, str) and name not in registry:
+        import neyman.models  # the torch and xgboost estimators register on first import
+
+        if getattr(neyman.models, name, None) is None:  # unknown: list every class
+            for lazy in neyman.models._LAZY:
+                getattr(neyman.models, lazy)
+
     if not isinstance(name, str) or name not in registry:
-        msg = f"'{doc_path}' holds unknown model class {name!r}" + did_you_mean(
+        msg = f"'{doc_path}' holds unknown model class {short(name, 80)!r}" + did_you_mean(
             str(name), sorted(registry)
         )
-        raise ModelError(msg)
+        raise ModelError(msg, path=str(doc_path), key="class", available=sorted(registry))
     klass = registry[name]
+    weights = _confined(root, doc.get("weights", _WEIGHTS_FILE), "weights")
+    if not weights.is_file():
+        msg = f"'{root}' has no {weights.name}; the model directory is incomplete, save it again"
+        raise ModelError(msg, path=str(weights))
+    _verify(root, doc_path, doc, version)
     try:
         params = _params_from_json(doc.get("params", {}))
         est = klass(**params)
-    except (TypeError, ValueError) as exc:
-        msg = f"'{doc_path}' has parameters that {name} does not accept: {exc}"
-        raise ModelError(msg) from exc
-    weights = root / str(doc.get("weights", _WEIGHTS_FILE))
-    if not weights.is_file():
-        msg = f"'{root}' has no {weights.name}; the model directory is incomplete, save it again"
-        raise ModelError(msg)
+    except (TypeError, ValueError, AttributeError) as exc:
+        msg = f"'{doc_path}' has parameters that {name} does not accept: {short(str(exc))}"
+        raise ModelError(msg, path=str(doc_path), key="params") from None
     from safetensors.numpy import load_file
 
     try:
         arrays = load_file(str(weights))
     except Exception as exc:  # safetensors raises its own error types
-        msg = f"'{weights}' is not a readable safetensors file ({exc}); save the model again"
-        raise ModelError(msg) from exc
+        msg = f"'{weights}' is not a readable safetensors file ({short(str(exc), 120)}); save the model again"
+        raise ModelError(msg, path=str(weights)) from None
     names = doc.get("feature_names")
     if names is not None:
         est.feature_names_in_ = np.asarray(names, dtype=object)
-    est.n_features_in_ = int(doc.get("n_features_in", 0))
     try:
+        est.n_features_in_ = int(doc.get("n_features_in", 0))
         est._set_state(dict(doc.get("state", {})), dict(arrays), root)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ModelError):
-            raise
-        msg = f"'{root}' holds an incomplete or inconsistent {name} ({exc!r}); save it again"
-        raise ModelError(msg) from exc
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        msg = f"'{root}' holds an incomplete or inconsistent {name} ({short(repr(exc), 120)}); save it again"
+        raise ModelError(msg, path=str(root)) from None
+    _check_consistent(est, doc, doc_path)
     return est
+
+
+def add_model_file(model_dir: str | os.PathLike[str], name: str, text: str) -> Path:
+    """Write a text file into a saved model directory and record its checksum.
+
+    For files that belong to the model but are written after :meth:`NeymanEstimator.save`
+    (a study's ``preprocessing.json``): the file is written atomically and its sha256 is
+    added to ``model.json``, so :func:`read_model_file` and :func:`load` verify it.
+
+    Parameters
+    ----------
+    model_dir : path-like
+        A directory written by ``save`` (format 2).
+    name : str
+        The file's name: one path component (``[A-Za-z0-9][A-Za-z0-9_.-]*``).
+    text : str
+        Its content (UTF-8).
+    """
+    from neyman._util.fs import safe_name
+
+    root, _, doc = _read_document(model_dir)
+    safe_name(name, what="model file name")
+    if name == _MODEL_FILE:
+        msg = f"cannot add '{name}' to a model directory: the name is reserved"
+        raise ModelError(msg, key=name)
+    target = root / name
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    files = dict(doc.get("integrity", {}).get("files", {}))
+    files[name] = _sha256(target)
+    body = {k: v for k, v in doc.items() if k != "integrity"}
+    body["format_version"] = max(int(doc["format_version"]), _FIRST_VERIFIED_VERSION)
+    _write_document(root, body, files)
+    return target
+
+
+def read_model_file(model_dir: str | os.PathLike[str], name: str) -> str:
+    """Read a text file of a model directory after checking where it is and its checksum.
+
+    Raises
+    ------
+    neyman.errors.ModelError
+        The file points outside the directory, is missing, is not UTF-8, or (format 2)
+        is not recorded in ``model.json`` or differs from its recorded checksum.
+    """
+    root, doc_path, doc = _read_document(model_dir)
+    target = _confined(root, name, name)
+    if not target.is_file():
+        msg = f"'{root}' has no {name}; the model directory is incomplete, save it again"
+        raise ModelError(msg, path=str(target))
+    files = doc.get("integrity", {}).get("files", {})
+    if doc["format_version"] >= _FIRST_VERIFIED_VERSION:
+        if name not in files:
+            msg = (
+                f"'{target}' is not recorded in {doc_path.name}, so it cannot be verified; "
+                "write it with neyman.models.base.add_model_file or save the model again"
+            )
+            raise ModelError(msg, path=str(target))
+        _check_sha(root, name, str(files[name]), doc_path)
+    try:
+        return target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = (
+            f"'{target}' is not readable UTF-8 text ({short(str(exc), 120)}); save the model again"
+        )
+        raise ModelError(msg, path=str(target)) from None
+
+
+# ------------------------------------------------------------------------ integrity
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _listing(root: Path) -> dict[str, tuple[int, int, int]]:
+    """(inode, size, mtime) of each visible regular file in ``root``, to see what changed."""
+    out: dict[str, tuple[int, int, int]] = {}
+    for p in root.iterdir():
+        if p.name.startswith(".") or not p.is_file() or p.is_symlink():
+            continue
+        st = p.stat()
+        out[p.name] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _canonical(body: Mapping[str, Any], files: Mapping[str, str]) -> str:
+    content = {**body, "integrity": {"files": dict(files)}}
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _write_document(root: Path, body: Mapping[str, Any], files: Mapping[str, str]) -> None:
+    """Write model.json with the files' checksums and the checksum of its own content."""
+    document = dict(body)
+    document["integrity"] = {
+        "algorithm": "sha256",
+        "files": dict(sorted(files.items())),
+        "document": hashlib.sha256(_canonical(body, files).encode("ascii")).hexdigest(),
+    }
+    with atomic_path(root / _MODEL_FILE) as tmp:
+        tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _read_document(path: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, Any]]:
+    """The model directory, its model.json and the parsed, structurally checked document."""
+    root = Path(path)
+    if not root.exists():
+        msg = f"model directory '{root}' does not exist; save one with est.save('{root}')"
+        raise ModelError(msg, path=str(root))
+    doc_path = root / _MODEL_FILE if root.is_dir() else root
+    if not doc_path.is_file() or doc_path.name != _MODEL_FILE:
+        msg = f"'{root}' is not a neyman model directory (no {_MODEL_FILE}); save one with est.save(dir)"
+        raise ModelError(msg, path=str(root))
+    root = doc_path.parent
+    _confined(root, _MODEL_FILE, _MODEL_FILE)
+    try:
+        if doc_path.stat().st_size > _MAX_MODEL_JSON_BYTES:
+            msg = f"'{doc_path}' is larger than {_MAX_MODEL_JSON_BYTES} bytes; it is not a model file neyman wrote"
+            raise ModelError(msg, path=str(doc_path))
+        doc = json.loads(doc_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        msg = f"'{doc_path}' is not readable JSON ({short(str(exc), 120)}); it is not a neyman model file"
+        raise ModelError(msg, path=str(doc_path)) from None
+    if not isinstance(doc, dict) or doc.get("format") != _FORMAT_NAME:
+        msg = f'\'{doc_path}\' is not a neyman model file (no "format": "{_FORMAT_NAME}")'
+        raise ModelError(msg, path=str(doc_path))
+    version = doc.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        msg = f"'{doc_path}' has an invalid format_version {short(version, 40)!r}; expected an int >= 1"
+        raise ModelError(msg, path=str(doc_path), key="format_version")
+    if version > FORMAT_VERSION:
+        msg = (
+            f"'{doc_path}' has model format version {version}, newer than this neyman "
+            f"supports ({FORMAT_VERSION}); upgrade neyman to load it"
+        )
+        raise ModelError(msg, path=str(doc_path), key="format_version")
+    for key, kind in (("state", dict), ("params", dict), ("integrity", dict)):
+        if key in doc and not isinstance(doc[key], kind):
+            msg = f"'{doc_path}': '{key}' must be a JSON object; the file is damaged, save the model again"
+            raise ModelError(msg, path=str(doc_path), key=key)
+    return root, doc_path, doc
+
+
+def _confined(root: Path, entry: object, what: str) -> Path:
+    """``root / entry`` after checking it is a plain name that stays inside ``root``."""
+    if (
+        not isinstance(entry, str)
+        or not entry
+        or Path(entry).is_absolute()
+        or ".." in Path(entry).parts
+    ):
+        msg = (
+            f"'{root / _MODEL_FILE}': the {what} entry {short(entry, 120)!r} must name a file "
+            "inside the model directory (no absolute path, no '..'); save the model again"
+        )
+        raise ModelError(msg, path=str(root / _MODEL_FILE), key=what, value=short(entry))
+    target = root / entry
+    resolved = ensure_under(root, target, what=f"{what} file", error=ModelError)
+    if target.is_symlink() or resolved != target.resolve(strict=False):
+        msg = (
+            f"'{target}' is a symlink; a model directory must hold its files, save the model again"
+        )
+        raise ModelError(msg, path=str(target), key=what)
+    return target
+
+
+def _check_sha(root: Path, name: str, expected: str, doc_path: Path) -> None:
+    target = _confined(root, name, name)
+    if not target.is_file():
+        msg = f"'{target}' is recorded in {doc_path.name} but missing; the model directory is incomplete, save it again"
+        raise ModelError(msg, path=str(target))
+    if _sha256(target) != expected:
+        msg = (
+            f"'{target}' does not match the checksum in {doc_path.name} (modified, truncated "
+            "or replaced since it was saved); restore it or save the model again"
+        )
+        raise ModelError(msg, path=str(target))
+
+
+def _verify(root: Path, doc_path: Path, doc: dict[str, Any], version: int) -> None:
+    """Check confinement of every file entry, JSON files' syntax, and (format 2) checksums."""
+    state = doc.get("state", {})
+    for key, value in state.items():
+        if isinstance(value, str) and Path(value).suffix in (".json", ".safetensors", ".onnx"):
+            _confined(root, value, f"state.{key}")
+    if version < _FIRST_VERIFIED_VERSION:
+        warnings.warn(
+            f"'{root}' was saved in model format {version}, without checksums: its files are "
+            "not verified; save it again to add them",
+            UserWarning,
+            stacklevel=3,
+        )
+    else:
+        integrity = doc.get("integrity")
+        files = integrity.get("files") if isinstance(integrity, dict) else None
+        if not isinstance(files, dict) or not isinstance(integrity.get("document"), str):  # type: ignore[union-attr]
+            msg = (
+                f"'{doc_path}' (format {version}) has no integrity record, so nothing can be "
+                "verified; it was edited or damaged, save the model again"
+            )
+            raise ModelError(msg, path=str(doc_path), key="integrity")
+        body = {k: v for k, v in doc.items() if k != "integrity"}
+        actual = hashlib.sha256(_canonical(body, files).encode("ascii")).hexdigest()
+        if actual != integrity["document"]:  # type: ignore[index]
+            msg = (
+                f"'{doc_path}' was modified after saving (its checksum differs: edited features, "
+                "classes, parameters or state?); restore it or save the model again"
+            )
+            raise ModelError(msg, path=str(doc_path))
+        if str(doc.get("weights", _WEIGHTS_FILE)) not in files:
+            msg = f"'{doc_path}': the weights file is not in the integrity record; save the model again"
+            raise ModelError(msg, path=str(doc_path), key="integrity")
+        for name, expected in files.items():
+            _check_sha(root, str(name), str(expected), doc_path)
+    for p in sorted(root.glob("*.json")):
+        if p.name == _MODEL_FILE or p.name.startswith("."):
+            continue
+        try:
+            json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            msg = f"'{p}' is not valid JSON ({short(str(exc), 100)}); the file is damaged, save the model again"
+            raise ModelError(msg, path=str(p)) from None
+
+
+def _check_consistent(est: NeymanEstimator, doc: Mapping[str, Any], doc_path: Path) -> None:
+    """Recorded classes and feature names agree with the restored estimator."""
+    recorded = doc.get("classes")
+    classes = getattr(est, "classes_", None)
+    if recorded is not None and classes is not None:
+        try:
+            same = np.array_equal(classes_from_json(recorded), np.asarray(classes))
+        except (KeyError, TypeError, ValueError):
+            same = False
+        if not same:
+            msg = (
+                f"'{doc_path}': the recorded classes {short(recorded.get('values'), 80)} differ from the "
+                f"model's {short(list(np.asarray(classes)), 80)}; the file is inconsistent, save the model again"
+            )
+            raise ModelError(msg, path=str(doc_path), key="classes")
+    names = doc.get("feature_names")
+    n = getattr(est, "n_features_in_", None)
+    if names is not None and n and (not isinstance(names, list) or len(names) != n):
+        msg = f"'{doc_path}': {len(names)} feature names for {n} features; the file is inconsistent, save the model again"
+        raise ModelError(msg, path=str(doc_path), key="feature_names")
+    if isinstance(names, list) and len(set(map(str, names))) != len(names):
+        msg = f"'{doc_path}': feature names repeat; the file is inconsistent, save the model again"
+        raise ModelError(msg, path=str(doc_path), key="feature_names")
 
 
 # ------------------------------------------------------------------------------ helpers

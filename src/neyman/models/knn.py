@@ -20,8 +20,17 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.neighbors import KDTree
 
+from neyman._util.threads import threaded
+from neyman.errors import ConfigError
 from neyman.models._binary import _BinaryClassifier
-from neyman.models.base import Boolean, Constraint, Interval, classes_from_json, classes_to_json
+from neyman.models.base import (
+    Boolean,
+    Constraint,
+    Interval,
+    Options,
+    classes_from_json,
+    classes_to_json,
+)
 
 __all__ = ["KNNClassifier"]
 
@@ -32,19 +41,23 @@ class KNNClassifier(_BinaryClassifier):
     Parameters
     ----------
     n_neighbors : int, default 50
-        Neighbours per query (capped at the number of training events).
+        Neighbours per query; at most the number of training events (more is a
+        :class:`~neyman.errors.ConfigError`: the neighbourhood would be the whole sample).
     scale : bool, default True
         Divide each feature by its training standard deviation before measuring distance.
     pseudocount : float, default 0.5
         Added to each class's neighbour weight (weights are first scaled to average 1),
         so empty neighbourhoods give a finite log ratio.
+    n_threads : int or "auto", default "auto"
+        BLAS/OpenMP threads during fit and predict, restored afterwards; ``"auto"`` (or
+        ``NEYMAN_NUM_THREADS``) is the CPUs this process may use (:mod:`neyman._util.threads`).
 
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
         ``classes_[1]`` is the signal.
     n_neighbors_ : int
-        Neighbours actually used.
+        Neighbours used per query (``n_neighbors``).
 
     Examples
     --------
@@ -61,13 +74,23 @@ class KNNClassifier(_BinaryClassifier):
         "n_neighbors": [Interval("int", 1, None)],
         "scale": [Boolean()],
         "pseudocount": [Interval("float", 0, None, "neither")],
+        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     }
 
-    def __init__(self, n_neighbors: int = 50, *, scale: bool = True, pseudocount: float = 0.5):
+    def __init__(
+        self,
+        n_neighbors: int = 50,
+        *,
+        scale: bool = True,
+        pseudocount: float = 0.5,
+        n_threads: int | str = "auto",
+    ):
         self.n_neighbors = n_neighbors
         self.scale = scale
         self.pseudocount = pseudocount
+        self.n_threads = n_threads
 
+    @threaded
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> KNNClassifier:
         """Store the (scaled) training events and their weights.
 
@@ -87,13 +110,21 @@ class KNNClassifier(_BinaryClassifier):
     def _setup(
         self, Xs: NDArray[np.float64], signal: NDArray[np.bool_], w: NDArray[np.float64]
     ) -> None:
+        if self.n_neighbors > len(Xs):
+            msg = (
+                f"The 'n_neighbors' parameter of KNNClassifier ({self.n_neighbors}) is larger "
+                f"than the {len(Xs)} training events; use n_neighbors <= {len(Xs)} (a few percent "
+                "of the events is typical)"
+            )
+            raise ConfigError(msg, key="n_neighbors", value=self.n_neighbors)
         self.train_X_ = Xs
         self.train_signal_ = signal
         self.train_weight_ = w
-        self.n_neighbors_ = int(min(self.n_neighbors, len(Xs)))
+        self.n_neighbors_ = int(self.n_neighbors)
         self._tree = KDTree(Xs)
         self._log_prior = float(np.log(w[~signal].sum()) - np.log(w[signal].sum()))
 
+    @threaded
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """``log LR`` from the weighted neighbour counts, shape (n,)."""
         Xc = np.asarray(self._check_X(X, reset=False), dtype=np.float64)
