@@ -1,8 +1,9 @@
 """Screenshots of a real study report for docs/guide.md, "Reading the report".
 
-Writes a NanoAOD-like signal/background pair of ROOT files (TTree ``Events``, signed NLO-like
-weights), runs a study on them, opens ``index.html`` in headless Chromium and saves one PNG
-per report section under ``docs/img/report_<section>.png``. Run from the repository root:
+Writes the guide's NanoAOD-like signal/background ROOT files (``nanoaod_like.py``: TTree
+``Events``, a jagged jet collection, signed NLO-like weights, the true log-likelihood ratio),
+runs a study on them, opens ``index.html`` in headless Chromium and saves one PNG per report
+section under ``docs/img/report_<section>.png``. Run from the repository root:
 
     python docs/scripts/report_screenshots.py [WORKDIR]
 
@@ -16,50 +17,43 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import uproot
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nanoaod_like import write_pair  # noqa: E402
 
 SECTIONS = ("provenance", "ranking", "inputs", "scores", "cuts", "fit", "training")
 
 
-def write_events(folder: Path, n: int = 20_000, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    for name, shift in (("signal", 1.0), ("background", 0.0)):
-        w = rng.normal(0.002 if shift else 0.2, 0.001 if shift else 0.05, n)
-        w[rng.uniform(size=n) < 0.12] *= -1.0  # NLO-like negative weights
-        with uproot.recreate(folder / f"{name}.root") as f:
-            f["Events"] = {
-                "Jet_pt0": rng.exponential(40 + 20 * shift, n) + 20,
-                "mjj": rng.normal(300 + 80 * shift, 60, n),
-                "dEta": np.abs(rng.normal(0, 1.5 + shift, n)),
-                "nJet": rng.poisson(2 + shift, n).astype(np.int32),
-                "genWeight": w,
-            }
-
-
 CONFIG = {
-    "name": "dijet resonance",
+    "name": "NanoAOD-like resonance search",
     "data": {
         "signal": {"path": "signal.root", "tree": "Events"},
         "background": {"path": "background.root", "tree": "Events"},
-        "features": ["Jet_pt0", "mjj", "dEta"],
+        "features": ["x1", "x2", "Jet_pt[0]", "len(Jet_pt)"],
         "weight": "genWeight",
-        "selection": "nJet >= 1",
+        "truth": "true_llr",
+        "missing": {"Jet_pt[0]": 0.0},
+        "selection": "x2 > -3",
     },
     "methods": [
         {"name": "likelihood", "model": "likelihood", "params": {"bins": 20}},
         {
             "name": "bdt",
             "model": "bdt",
-            "params": {"n_estimators": 200, "max_depth": 3, "negative_weights": "keep"},
+            "params": {"n_estimators": 300, "max_depth": 3, "early_stopping_rounds": 10},
+        },
+        {
+            "name": "mlp",
+            "model": "mlp",
+            "params": {"hidden": [32, 32], "epochs": 30, "early_stopping": True, "patience": 5},
         },
     ],
     "evaluation": {
         "bootstrap": 50,
-        "luminosity_scale": 1.0,
         "figure_of_merit": "asimov",
-        "background_uncertainty": 0.05,
+        "background_uncertainty": 0.1,
+        "luminosity_scale": 1.0,
         "fit": {"background_uncertainty": 0.1, "bins": 10},
     },
 }
@@ -72,7 +66,7 @@ def main() -> None:
 
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp())
     work.mkdir(parents=True, exist_ok=True)
-    write_events(work)
+    write_pair(work, 20_000)
     (work / "study.yaml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
     out = work / "report"
     Study.from_yaml(work / "study.yaml").run(out)

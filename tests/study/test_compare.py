@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from neyman.cli import main
 from neyman.errors import DataError
 from neyman.evaluate import auc
-from neyman.study import Study
+from neyman.study import TEST_SCORES, Study
 from neyman.study.compare import compare_studies
 
 
@@ -55,9 +56,10 @@ def test_compare_writes_table_and_figures(outputs: list[Path], tmp_path: Path) -
     assert aucs == sorted(aucs, reverse=True)
     for folder in outputs:
         metrics = json.loads((folder / "metrics.json").read_text())
+        scores = pd.read_parquet(folder / TEST_SCORES)
         for m in metrics["methods"]:
-            with np.load(folder / "scores" / f"{m['name']}.npz") as npz:
-                again = float(auc(npz["y"], npz["score"], npz["weight"]))
+            y, w = scores["label"].to_numpy(), scores["weight"].to_numpy()
+            again = float(auc(y, scores[f"score:{m['name']}"].to_numpy(), w))
             assert again == pytest.approx(m["auc"], abs=1e-12)
     page = (out / "index.html").read_text()
     assert page.count("<tr>") == 1 + 4
@@ -81,8 +83,6 @@ def test_compare_labels_and_errors(outputs: list[Path], tmp_path: Path) -> None:
 
 
 def test_reads_a_studys_test_scores_parquet(tmp_path: Path) -> None:
-    import pandas as pd
-
     from neyman.study.compare import read_study_output
 
     rng = np.random.default_rng(2)

@@ -15,9 +15,11 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from neyman.study import Study
+from neyman.study import TEST_SCORES, Study
+from tests.study import _nano
 
-SELECTION = "nJet >= 1"
+FEATURES = ["x1", "x2", "Jet_pt[0]", "len(Jet_pt)"]
+SELECTION = "x2 > -2"
 
 
 def _chromium() -> str:
@@ -26,28 +28,6 @@ def _chromium() -> str:
         if path:
             return path
     pytest.skip("headless Chromium not installed (.ci/run installs Debian's chromium)")
-
-
-def write_events(folder: Path, n: int = 1500, seed: int = 0) -> tuple[Path, Path]:
-    """Signal and background ROOT files (TTree Events) with NLO-like signed weights."""
-    uproot = pytest.importorskip("uproot")
-    rng = np.random.default_rng(seed)
-    paths = []
-    for name, shift in (("signal", 1.0), ("background", 0.0)):
-        w = rng.normal(0.02 if shift else 0.4, 0.01, n)
-        w[rng.uniform(size=n) < 0.12] *= -1.0
-        branches = {
-            "Jet_pt0": rng.exponential(40 + 20 * shift, n) + 20,
-            "mjj": rng.normal(300 + 80 * shift, 60, n),
-            "dEta": np.abs(rng.normal(0, 1.5 + shift, n)),
-            "nJet": rng.poisson(2 + shift, n).astype(np.int32),
-            "genWeight": w,
-        }
-        path = folder / f"{name}.root"
-        with uproot.recreate(path) as f:
-            f["Events"] = branches
-        paths.append(path)
-    return paths[0], paths[1]
 
 
 def pairwise_auc(y: np.ndarray, score: np.ndarray, w: np.ndarray) -> float:
@@ -59,23 +39,21 @@ def pairwise_auc(y: np.ndarray, score: np.ndarray, w: np.ndarray) -> float:
     return float(won / (w[s].sum() * w[b].sum()))
 
 
-def study_config(sig: Path, bkg: Path, name: str = "dijet") -> dict[str, Any]:
+def study_config(sig: Path, bkg: Path, name: str = "nano") -> dict[str, Any]:
     return {
         "name": name,
         "data": {
             "signal": {"path": str(sig), "tree": "Events"},
             "background": {"path": str(bkg), "tree": "Events"},
-            "features": ["Jet_pt0", "mjj", "dEta"],
+            "features": FEATURES,
             "weight": "genWeight",
+            "truth": "true_llr",
+            "missing": {"Jet_pt[0]": 0.0},
             "selection": SELECTION,
         },
         "methods": [
             {"name": "likelihood", "model": "likelihood", "params": {"bins": 12}},
-            {
-                "name": "bdt",
-                "model": "bdt",
-                "params": {"n_estimators": 30, "max_depth": 2, "negative_weights": "keep"},
-            },
+            {"name": "bdt", "model": "bdt", "params": {"n_estimators": 30, "max_depth": 2}},
         ],
         "evaluation": {
             "bootstrap": 5,
@@ -91,7 +69,8 @@ def test_analyst_report_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     sync_api = pytest.importorskip("playwright.sync_api")
     pytest.importorskip("pyhf")
     exe = _chromium()
-    sig, bkg = write_events(tmp_path)
+    pytest.importorskip("uproot")
+    sig, bkg = _nano.write_pair(tmp_path, 1500)
     fonts: dict[str, float] = {}
     original = Figure.savefig
 
@@ -114,7 +93,7 @@ def test_analyst_report_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # files get the process umask, not 0600
     umask = os.umask(0)
     os.umask(umask)
-    for f in (out / "index.html", out / "metrics.json", out / "scores" / "bdt.npz"):
+    for f in (out / "index.html", out / "metrics.json", out / TEST_SCORES):
         assert f.stat().st_mode & 0o777 == 0o666 & ~umask
 
     errors: list[str] = []
@@ -133,6 +112,7 @@ def test_analyst_report_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             ".map(r => Array.from(r.cells).map(c => c.innerText))"
         )
         fit_rows = page.locator("#fit tr").count()
+        rows = page.locator("#ranking tr").count()
         text = page.inner_text("body")
         policy = page.inner_text("#weight-policy")
         browser.close()
@@ -142,7 +122,7 @@ def test_analyst_report_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # figures at natural size: 150 dpi PNG shown at 96 CSS px per inch
     assert all(w == round(nw * 96 / 150) for _, _, w, nw in images)
     alts = {a for a, *_ in images}
-    assert {"input_Jet_pt0", "input_mjj", "input_dEta"} <= alts
+    assert {"input_x1", "input_x2", "input_Jet_pt_0_", "input_len_Jet_pt_"} <= alts
     assert {"significance_likelihood", "significance_bdt", "fit_likelihood", "fit_bdt"} <= alts
     assert fit_rows == 1 + 2
     by_role = {row[0]: row for row in files}
@@ -150,7 +130,8 @@ def test_analyst_report_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert by_role[role][-1] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert by_role[role][2] == "Events"
     assert SELECTION in text
-    assert "genWeight" in policy
+    assert "genWeight" in policy and "keep" in policy and "classes" in policy
+    assert rows == 1 + 2 + 1  # header, two methods, the optimum (true likelihood ratio)
 
     metrics = json.loads((out / "metrics.json").read_text())
     prov = metrics["provenance"]
@@ -158,6 +139,7 @@ def test_analyst_report_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert prov["config"]["data"]["weight"] == "genWeight"
     # events before selection are the file's entries; after, what the study used
     assert prov["events"]["signal"]["before"] == 1500
+    assert prov["events"]["signal"]["after"] < 1500  # the selection removed some
     assert (
         prov["events"]["signal"]["after"]
         == metrics["provenance"]["weights"]["effect"]["signal"]["events"]
@@ -167,7 +149,11 @@ def test_analyst_report_in_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert fit["discovery_z"] > 0 and fit["upper_limit_mu"] > 0, name
         assert min(fit["bins"]["background"]) >= 1.0
     # the saved test scores reproduce the ranking's AUC (signed weights, all pairs)
-    with np.load(out / "scores" / "bdt.npz") as npz:
-        auc = pairwise_auc(npz["y"], npz["score"], npz["weight"])
+    import pandas as pd
+
+    scores = pd.read_parquet(out / TEST_SCORES)
+    auc = pairwise_auc(
+        scores["label"].to_numpy(), scores["score:bdt"].to_numpy(), scores["weight"].to_numpy()
+    )
     bdt = next(m for m in metrics["methods"] if m["name"] == "bdt")
     assert auc == pytest.approx(bdt["auc"], abs=1e-9)

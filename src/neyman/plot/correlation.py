@@ -33,7 +33,7 @@ def _draw(ax: Axes, matrix: np.ndarray, names: list[str], title: str, annotate: 
                 ax.text(
                     j,
                     i,
-                    "" if np.isnan(v) else f"{100 * v:.0f}",
+                    "" if np.isnan(v) else str(round(100 * v)),  # round(): no "-0"
                     ha="center",
                     va="center",
                     fontsize=size,

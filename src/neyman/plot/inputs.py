@@ -50,7 +50,9 @@ def plot_feature_distribution(
             density = values[1:-1] / width
             err = errors[1:-1] / width
             under, over = values[0], values[-1]
-            label = f"{name} (under {100 * under:.1f} %, over {100 * over:.1f} %)"
+            # + 0.0 turns a rounded -0.0 (signed weights) into 0.0
+            u, o = round(100 * under, 1) + 0.0, round(100 * over, 1) + 0.0
+            label = f"{name} (under {u:.1f} %, over {o:.1f} %)"
             ax.stairs(density, edges, fill=True, alpha=0.3, color=color)
             ax.stairs(density, edges, color=color, label=label)
             centers = 0.5 * (edges[1:] + edges[:-1])

@@ -754,7 +754,9 @@ def _ranking_html(result: StudyResult, analysis: Analysis, settings: ReportSetti
         cells = ["", "optimum (true likelihood ratio)", f"{result.optimum_auc:.4f}"]
         cells += [f"{result.optimum_rejection[x]:.3g}" for x in result.efficiencies]
         cells += ["0"] + [""] * 6
-        opt = "".join(f"<td>{c}</td>" for c in cells)
+        opt = "".join(
+            f'<td class="name">{c}</td>' if i < 2 else f"<td>{c}</td>" for i, c in enumerate(cells)
+        )
         table = table.replace("</table>", f'<tr class="optimum">{opt}</tr></table>')
     return table
 
