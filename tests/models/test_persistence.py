@@ -339,3 +339,17 @@ def test_adding_a_file_to_a_format_1_model_records_its_other_files(
     }
     nm.load(path)  # verified now, no warning
     assert read_model_file(path, "pipeline.json") == "{}"
+
+
+def test_a_model_saved_under_a_relative_path_loads_and_verifies(
+    tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # users (and the digits lab) give relative directories: the confinement check must
+    # resolve each weights entry under the model directory, not under it twice
+    monkeypatch.chdir(tmp_path)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = nm.FisherDiscriminant().fit(X, y)
+    model.save(Path("work") / "fisher")
+    again = nm.load(Path("work") / "fisher")
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))

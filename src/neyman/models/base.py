@@ -760,7 +760,8 @@ def _confined(root: Path, entry: object, what: str) -> Path:
         )
         raise ModelError(msg, path=str(root / _MODEL_FILE), key=what, value=short(entry))
     target = root / entry
-    resolved = ensure_under(root, target, what=f"{what} file", error=ModelError)
+    # entry is relative to root (checked above); root itself may be relative to the cwd
+    resolved = ensure_under(root, entry, what=f"{what} file", error=ModelError)
     if target.is_symlink() or resolved != target.resolve(strict=False):
         msg = (
             f"'{target}' is a symlink; a model directory must hold its files, save the model again"
