@@ -114,3 +114,14 @@ def test_bad_scheduler_and_clashing_stems(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="f00.parquet") as e2:
         apply_files(model, [d / "f00.parquet", tmp_path / "b" / "f00.csv"], tmp_path / "o")
     assert e2.value.key == "events"
+
+
+def test_cli_apply_with_scheduler(tmp_path: Path) -> None:
+    from neyman.cli import main
+
+    d, events = _inputs(tmp_path)
+    model = _model(tmp_path)
+    out = tmp_path / "scored"
+    rc = main(["apply", str(model), str(d / "*.parquet"), "-o", str(out), "--scheduler", "local:1"])
+    assert rc == 0
+    _check(out, events, model)
