@@ -10,6 +10,7 @@ Same files, same parameters and same seed give the same blocks, epoch by epoch.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +148,19 @@ class StreamSource:
         self.units: list[tuple[int, Path]] = units
         self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
         self.scale = None if scale is None else np.asarray(scale, dtype=np.float64)
+
+    def shard(self, rank: int, world: int) -> StreamSource:
+        """A copy reading only files ``i`` with ``i % world == rank`` of this source's files."""
+        if isinstance(world, bool) or world < 1 or not 0 <= rank < world:
+            msg = f"shard must be (rank, world) with 0 <= rank < world; got {(rank, world)}"
+            raise DataError(msg, key="shard", value=str((rank, world)))
+        units = self.units[rank::world]
+        if not units:
+            msg = f"shard {rank} of {world} gets no file; use at most as many ranks as files ({len(self.units)})"
+            raise DataError(msg, key="shard", value=str((rank, world)))
+        out = copy.copy(self)
+        out.units = units
+        return out
 
     @property
     def n_files(self) -> int:
