@@ -81,7 +81,7 @@ def _rank_main(
                         loss = per_event.sum() / w[sl].sum()
                         loss.backward()
                         opt.step()
-                        total[0] += float(per_event.sum())
+                        total[0] += float(per_event.detach().sum())
                         total[1] += float(w[sl].sum())
             dist.all_reduce(total)
             losses.append(float(total[0] / total[1]))
