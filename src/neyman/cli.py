@@ -54,6 +54,20 @@ def _cmd_study(args: argparse.Namespace) -> int:
 def _cmd_apply(args: argparse.Namespace) -> int:
     from neyman.study import apply_model
 
+    if args.scheduler is not None:  # many files, one output each, on a Dask cluster
+        from neyman.scale.dask import apply_files
+
+        outs = apply_files(
+            args.model,
+            args.events,
+            args.output,
+            scheduler=args.scheduler,
+            tree=args.tree,
+            column=args.column,
+            selection=not args.no_selection,
+        )
+        _console().print(f"wrote {len(outs)} files into {args.output}")
+        return 0
     out = apply_model(
         Path(args.model),
         Path(args.events),
@@ -211,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="score every event, adding the training selection's pass/fail as 'selected'",
     )
     p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="local:N or tcp://HOST:PORT: score each file of EVENTS (a glob) into "
+        "OUTPUT/<stem>.parquet on a Dask cluster, skipping outputs that exist",
+    )
     p.set_defaults(handler=_cmd_apply)
 
     p = sub.add_parser("compare", help="one table and ROC figure across several study outputs")

@@ -534,6 +534,93 @@ class BDTClassifier(ClassifierMixin, _BDTBase):  # type: ignore[misc]
         self._fit(X, y, sample_weight, validation_data)
         return self
 
+    def fit_stream(self, source: Any, *, cache_dir: str | os.PathLike[str]) -> BDTClassifier:
+        """Boost trees from a :class:`neyman.data.stream.StreamSource` with external memory.
+
+        The source's blocks feed an ``xgboost.DataIter``; ``xgboost.ExtMemQuantileDMatrix``
+        builds the quantile sketch and keeps the binned pages in ``cache_dir`` (the
+        directory the caller names, created if needed), so the events are never all in
+        memory. Non-negative weights only; no early stopping (validate afterwards).
+
+        Parameters
+        ----------
+        source : StreamSource
+            Events with class labels and weights (standardisation does not matter here).
+        cache_dir : path
+            Directory for XGBoost's page cache (``cache_pages_`` counts the pages written).
+        """
+        import xgboost as xgb
+
+        self._check_params()
+        if self.early_stopping_rounds is not None:
+            msg = "fit_stream does not support early_stopping_rounds; set it to None"
+            raise DataError(msg, key="early_stopping_rounds")
+        cache = Path(cache_dir)
+        cache.mkdir(parents=True, exist_ok=True)
+        blocks_of = source.blocks
+        labels = np.asarray(source.classes)
+
+        class _Iter(xgb.DataIter):
+            def __init__(self) -> None:
+                self._it: Any = None
+                self.n_neg = 0
+                super().__init__(cache_prefix=str(cache / "xgb"))
+
+            def next(self, input_data: Any) -> bool:
+                if self._it is None:
+                    self._it = iter(blocks_of(0))
+                block = next(self._it, None)
+                if block is None:
+                    return False
+                self.n_neg += int((block.w < 0).sum())
+                input_data(
+                    data=block.X,
+                    label=np.searchsorted(labels, block.y).astype(np.float32),
+                    weight=block.w,
+                )
+                return True
+
+            def reset(self) -> None:
+                self._it = None
+
+        it = _Iter()
+        maker = getattr(xgb, "ExtMemQuantileDMatrix", xgb.QuantileDMatrix)
+        dtrain = maker(it, max_bin=self.max_bin)
+        #: pages XGBoost wrote to cache_dir (removed when the matrix is freed)
+        self.cache_pages_ = len(list(cache.glob("xgb*")))
+        if it.n_neg:
+            msg = f"fit_stream got {it.n_neg} negative weight(s); use fit with negative_weights"
+            raise DataError(msg, value=it.n_neg)
+        self.classes_ = np.asarray(source.classes)
+        self.n_features_in_ = int(dtrain.num_col())
+        device = self.device
+        if device == "auto":
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        params: dict[str, Any] = {
+            "tree_method": "hist",
+            "device": device,
+            "max_depth": self.max_depth,
+            "eta": self.learning_rate,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "min_child_weight": self.min_child_weight,
+            "lambda": self.reg_lambda,
+            "alpha": self.reg_alpha,
+            "gamma": self.gamma,
+            "max_bin": self.max_bin,
+            "seed": random_seed(self.random_state),
+            "nthread": self.n_jobs if self.n_jobs is not None else resolve_threads(self.n_threads),
+            "verbosity": 0,
+            **self._objective(len(self.classes_)),
+        }
+        self.booster_ = xgb.train(params, dtrain, num_boost_round=self.n_estimators)
+        self.best_iteration_ = self.n_estimators - 1
+        self.evals_result_ = {}
+        self.device_ = device
+        return self
+
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Boosted margin: log-odds of ``classes_[1]`` (n,), or per-class margins (n, k)."""
         return self._margin(X)

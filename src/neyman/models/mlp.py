@@ -319,6 +319,46 @@ class MLPClassifier(ClassifierMixin, _MLPBase):  # type: ignore[misc]
         self._fit(X, y, sample_weight, validation_data)
         return self
 
+    def fit_stream(self, source: Any, epochs: int | None = None) -> MLPClassifier:
+        """Train from a :class:`neyman.data.stream.StreamSource`, never holding all events.
+
+        Each epoch is one pass over the source's shuffled blocks (``source.blocks(epoch)``),
+        each block trained with :meth:`partial_fit` (mini-batches of ``batch_size``, the
+        optimizer state carried over). Standardise through the source (``source.mean``,
+        ``source.scale``). Starts afresh; ``history_["epoch_loss"]`` holds the mean block
+        loss per epoch.
+
+        Parameters
+        ----------
+        source : StreamSource
+            Events with class labels and weights.
+        epochs : int, optional
+            Passes over the data; ``self.epochs`` when None.
+        """
+        from neyman.errors import DataError
+
+        n_epochs = self.epochs if epochs is None else epochs
+        if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
+            msg = f"epochs must be an integer >= 1; got {n_epochs!r}"
+            raise DataError(msg, key="epochs", value=str(n_epochs))
+        for name in ("module_", "optimizer_", "classes_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        epoch_loss: list[float] = []
+        for epoch in range(n_epochs):
+            losses: list[float] = []
+            sizes: list[int] = []
+            for block in source.blocks(epoch):
+                self.partial_fit(block.X, block.y, block.w, classes=source.classes)
+                losses.append(float(self.history_["loss"][-1]))
+                sizes.append(len(block.y))
+            if not sizes:
+                msg = "the stream yielded no event; check its files and selection"
+                raise DataError(msg)
+            epoch_loss.append(float(np.average(losses, weights=sizes)))
+        self.history_["epoch_loss"] = epoch_loss
+        return self
+
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Logit of ``classes_[1]`` (shape (n,)) for two classes, else logits (n, k)."""
         return self._decision(X)

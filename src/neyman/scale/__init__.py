@@ -1,0 +1,7 @@
+"""Scale-out: score many files on a Dask cluster (:mod:`neyman.scale.dask`).
+
+Dask and ``distributed`` are imported only when used (``pip install 'neyman[dask]'``).
+Streaming training from many files lives in :mod:`neyman.data.stream`.
+"""
+
+__all__: list[str] = []
