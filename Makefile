@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(STAMP_DEV): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install -q -c constraints.txt -e '.[dev,generate,onnx]'
+	$(PIP) install -q -c constraints.txt -e '.[dev,generate,onnx,stats,dask]'
 	touch $@ $(STAMP)
 
 demo: $(STAMP)

@@ -44,6 +44,8 @@ ALLOWED: dict[str, set[str]] = {
         "study",
         "",
     },
+    # scale-out (Dask, DDP) runs the study's pipeline on workers: it sits beside study
+    "scale": {"errors", "_util", "data", "models", "train", "study", "scale"},
 }
 
 
