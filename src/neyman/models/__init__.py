@@ -1,7 +1,9 @@
 """Every method behind one scikit-learn API, saved and loaded without pickle.
 
-Read ``base.py`` first (parameter tables, input checks, the save/load format), then the
-estimator you need:
+Read ``base.py`` first (parameter checks, input checks, the save/load format), then the
+estimator you need. ``constraints.py`` (what a parameter may be) and ``params.py`` (the
+parameter tables of the study's methods) import neither scikit-learn, XGBoost nor PyTorch,
+so a study config is checked before any of them loads.
 
 - ``mlp.py``: :class:`MLPClassifier`, :class:`MLPRegressor` (PyTorch, via ``neyman.train``)
 - ``cnn.py``: :class:`CNNClassifier` (conv/pool/dense spec, same training loop)
