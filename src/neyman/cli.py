@@ -37,9 +37,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- study / apply
 def _cmd_study(args: argparse.Namespace) -> int:
-    from neyman.study import Study
+    from neyman.study.config import load_config
 
-    study = Study.from_yaml(Path(args.config))
+    cfg = load_config(Path(args.config))  # validated before the runner and models import
+
+    from neyman.study.run import Study
+
+    study = Study(cfg)
     try:
         study.run(Path(args.output), console=_console(), use_cache=not args.no_cache)
     except KeyboardInterrupt:

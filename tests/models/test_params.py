@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 import neyman.models as nm
 from neyman.errors import ConfigError
 from neyman.models.base import Interval, Options, check_param
+from neyman.models.params import ACTIVATION_NAMES, PARAM_NAMES, PARAM_TABLES
+from neyman.study.config import METHODS
 
 CLASSES = [
     getattr(nm, name)
@@ -56,3 +59,24 @@ def test_descriptions() -> None:
         check_param("X", "lr_schedule", "step", [None, Options(("plateau",))])
     assert not Interval("int", 1, None).is_satisfied_by(True)  # bools are not ints
     assert not Interval("float", 0, None).is_satisfied_by(float("nan"))
+
+
+# ------------------------------------------------- the registry read by config validation
+@pytest.mark.parametrize("name", sorted(PARAM_TABLES), ids=str)
+def test_registry_is_the_estimators_own(name: str) -> None:
+    """The table a config is checked against is the estimator's, for the same names."""
+    cls = getattr(nm, name)
+    signature = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    assert tuple(signature) == PARAM_NAMES[name]
+    assert cls._param_table is PARAM_TABLES[name]
+    assert set(PARAM_TABLES[name]) == set(PARAM_NAMES[name])
+
+
+def test_every_study_method_is_registered() -> None:
+    assert set(METHODS.values()) <= set(PARAM_TABLES)
+
+
+def test_activation_names_match_the_modules() -> None:
+    from neyman.models._torch.params import ACTIVATIONS
+
+    assert tuple(ACTIVATIONS) == ACTIVATION_NAMES

@@ -28,40 +28,17 @@ from neyman._util.threads import resolve_threads
 from neyman.errors import DataError, ModelError
 from neyman.models.base import (
     Constraint,
-    Interval,
     NeymanEstimator,
-    Options,
-    RandomState,
     classes_from_json,
     classes_to_json,
     random_seed,
 )
+from neyman.models.params import PARAM_TABLES
 from neyman.train.callbacks import atomic_path
 
 __all__ = ["BDTClassifier", "BDTRegressor"]
 
 _BOOSTER_FILE = "booster.json"
-
-_COMMON: dict[str, list[Constraint | None]] = {
-    "n_estimators": [Interval("int", 1, None)],
-    "max_depth": [Interval("int", 1, None)],
-    "learning_rate": [Interval("float", 0, 1, "right")],
-    "subsample": [Interval("float", 0, 1, "right")],
-    "colsample_bytree": [Interval("float", 0, 1, "right")],
-    "min_child_weight": [Interval("float", 0, None)],
-    "reg_lambda": [Interval("float", 0, None)],
-    "reg_alpha": [Interval("float", 0, None)],
-    "gamma": [Interval("float", 0, None)],
-    "max_bin": [Interval("int", 2, None)],
-    "early_stopping_rounds": [None, Interval("int", 1, None)],
-    "validation_fraction": [Interval("float", 0, 1, "neither")],
-    "negative_weights": [Options(("error", "drop", "keep"))],
-    "device": [Options(("auto", "cpu", "cuda"))],
-    "n_jobs": [None, Interval("int", 1, None)],
-    "n_threads": [Options(("auto",)), Interval("int", 1, None)],
-    "random_state": [None, RandomState()],
-}
-
 
 #: XGBoost stores features as float32, so float32 input is passed on without a float64 copy
 _XGB_DTYPES = [np.float32, np.float64]
@@ -506,7 +483,7 @@ class BDTClassifier(ClassifierMixin, _BDTBase):  # type: ignore[misc]
     )
 
     _is_classifier: ClassVar[bool] = True
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = dict(_COMMON)
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["BDTClassifier"]
 
     def _objective(self, n_classes: int) -> dict[str, Any]:
         if n_classes == 2:
@@ -651,10 +628,7 @@ class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
     )
 
     _is_classifier: ClassVar[bool] = False
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        **_COMMON,
-        "objective": [Options(("squared_error", "absolute_error", "pseudohuber"))],
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["BDTRegressor"]
 
     def __init__(
         self,

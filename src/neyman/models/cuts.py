@@ -34,12 +34,10 @@ from neyman._util.threads import threaded
 from neyman.models._binary import _BinaryClassifier
 from neyman.models.base import (
     Constraint,
-    FloatTuple,
-    Interval,
-    Options,
     classes_from_json,
     classes_to_json,
 )
+from neyman.models.params import PARAM_TABLES
 
 __all__ = ["RectangularCuts"]
 
@@ -97,14 +95,7 @@ class RectangularCuts(_BinaryClassifier):
     [0.5, 0.9]
     """
 
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "efficiencies": [None, FloatTuple(0.0, 1.0)],
-        "working_point": [Interval("float", 0, 1, "right")],
-        "n_quantiles": [Interval("int", 2, None)],
-        "peel": [Interval("float", 0, 1, "neither")],
-        "max_iter": [Interval("int", 0, None)],
-        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["RectangularCuts"]
 
     def __init__(
         self,

@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 
 from neyman._util.threads import threaded
 from neyman.models._binary import _BinaryClassifier
-from neyman.models.base import Constraint, Interval, Options, classes_from_json, classes_to_json
+from neyman.models.base import Constraint, classes_from_json, classes_to_json
+from neyman.models.params import PARAM_TABLES
 
 __all__ = ["HistogramLikelihoodRatio"]
 
@@ -64,12 +65,9 @@ class HistogramLikelihoodRatio(_BinaryClassifier):
     True
     """
 
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "bins": [Interval("int", 1, None)],
-        "binning": [Options(("uniform", "quantile"))],
-        "pseudocount": [Interval("float", 0, None, "neither")],
-        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES[
+        "HistogramLikelihoodRatio"
+    ]
 
     def __init__(
         self,

@@ -24,13 +24,11 @@ from neyman._util.threads import threaded
 from neyman.errors import ConfigError
 from neyman.models._binary import _BinaryClassifier
 from neyman.models.base import (
-    Boolean,
     Constraint,
-    Interval,
-    Options,
     classes_from_json,
     classes_to_json,
 )
+from neyman.models.params import PARAM_TABLES
 
 __all__ = ["KNNClassifier"]
 
@@ -70,12 +68,7 @@ class KNNClassifier(_BinaryClassifier):
     True
     """
 
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "n_neighbors": [Interval("int", 1, None)],
-        "scale": [Boolean()],
-        "pseudocount": [Interval("float", 0, None, "neither")],
-        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["KNNClassifier"]
 
     def __init__(
         self,

@@ -23,14 +23,12 @@ from neyman._util.threads import threaded
 from neyman._util.weights import check_sample_weight
 from neyman.errors import DataError
 from neyman.models.base import (
-    Boolean,
     Constraint,
-    Interval,
     NeymanEstimator,
-    Options,
     classes_from_json,
     classes_to_json,
 )
+from neyman.models.params import PARAM_TABLES
 
 __all__ = ["FisherDiscriminant", "LogisticRegression"]
 
@@ -121,10 +119,7 @@ class FisherDiscriminant(_LinearClassifier):
     [0, 1]
     """
 
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "shrinkage": [None, Interval("float", 0, 1)],
-        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["FisherDiscriminant"]
 
     def __init__(self, shrinkage: float | None = None, *, n_threads: int | str = "auto") -> None:
         self.shrinkage = shrinkage
@@ -217,13 +212,7 @@ class LogisticRegression(_LinearClassifier):
     [0, 1]
     """
 
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "C": [Interval("float", 0, None, "neither")],
-        "fit_intercept": [Boolean()],
-        "max_iter": [Interval("int", 1, None)],
-        "tol": [Interval("float", 0, None, "neither")],
-        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["LogisticRegression"]
 
     def __init__(
         self,

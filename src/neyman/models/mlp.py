@@ -17,8 +17,9 @@ from numpy.typing import NDArray
 from sklearn.base import ClassifierMixin, RegressorMixin
 from torch import nn
 
-from neyman.models._torch import ACTIVATIONS, TRAINING_PARAMS, _TorchEstimator
-from neyman.models.base import Constraint, IntTuple, Options
+from neyman.models._torch import ACTIVATIONS, _TorchEstimator
+from neyman.models.base import Constraint
+from neyman.models.params import PARAM_TABLES
 
 __all__ = ["MLPClassifier", "MLPRegressor", "build_mlp"]
 
@@ -284,12 +285,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):  # type: ignore[misc]
     )
 
     _is_classifier: ClassVar[bool] = True
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "hidden": [IntTuple(1, allow_empty=True)],
-        "output": [Options(("auto", "sigmoid", "softmax"))],
-        "loss": [Options(("auto", "bce", "cross_entropy", "mse", "mae"))],
-        **TRAINING_PARAMS,
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["MLPClassifier"]
 
     def fit(
         self,
@@ -396,12 +392,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):  # type: ignore[misc]
     )
 
     _is_classifier: ClassVar[bool] = False
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "hidden": [IntTuple(1, allow_empty=True)],
-        "output": [Options(("auto", "linear", "sigmoid"))],
-        "loss": [Options(("auto", "mse", "mae"))],
-        **TRAINING_PARAMS,
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES["MLPRegressor"]
 
     def fit(
         self,

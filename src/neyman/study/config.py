@@ -7,7 +7,6 @@ validated by pydantic. An unknown key is an error that names the nearest valid k
 from __future__ import annotations
 
 import difflib
-import inspect
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from neyman._util.yamlsafe import load_yaml
 from neyman.errors import ConfigError, short
+from neyman.models.constraints import check_param
+from neyman.models.params import param_spec
 
 __all__ = [
     "METHODS",
@@ -293,19 +294,16 @@ def validate_methods(cfg: StudyConfig, *, source: str = "config") -> None:
     """Check every method's parameters and weight policy before any file is read.
 
     Each ``params`` entry must be a parameter of the method's estimator and satisfy that
-    estimator's parameter table (:func:`neyman.models.base.check_param`); the data's
+    estimator's parameter table (:mod:`neyman.models.params`, read without importing the
+    estimator; :func:`neyman.models.constraints.check_param`); the data's
     ``negative_weights`` policy must be one the method supports
     (:data:`NEGATIVE_WEIGHT_POLICIES`). The first problem raises a one-line
     :class:`~neyman.errors.ConfigError` whose ``key`` is ``methods.<i>.params.<name>`` (or
     ``data.negative_weights``).
     """
-    import neyman.models as models
-    from neyman.models.base import check_param
-
     for i, m in enumerate(cfg.methods):
-        cls = getattr(models, m.class_name)
-        valid = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-        table = getattr(cls, "_param_table", {})
+        names, table = param_spec(m.class_name)
+        valid = list(names)
         for name, value in m.params.items():
             key = f"methods.{i}.params.{name}"
             if name in STUDY_SET_PARAMS and value != getattr(cfg.data, name, None):
