@@ -140,3 +140,77 @@ def test_standardizer_fits_on_train_only_and_units(rng: np.random.Generator) -> 
     )
     with pytest.raises(DataError, match="not fitted"):
         Standardizer().transform(ds)
+
+
+# ----------------------------------------------------------------------- bad inputs
+def _frame(rng: np.random.Generator, n: int = 50) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "w": rng.random(n) + 0.1,
+            "label": np.arange(n) % 2,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern"),
+    [
+        (np.nan, r"weight column 'w' is nan in 1 of 50 events \(first: event 7\)"),
+        (np.inf, r"weight column 'w' is inf in 1 of 50 events"),
+        (1e300, r"weight column 'w' has huge values \(1e\+300 at event 7.*finite"),
+    ],
+)
+def test_bad_weights_name_the_column(rng: np.random.Generator, value: float, pattern: str) -> None:
+    df = _frame(rng)
+    df.loc[7, "w"] = value
+    with pytest.raises(DataError, match=pattern) as err:
+        Dataset.from_frame(df, features=["a", "b"], weight="w")
+    assert err.value.key == "weight column 'w'"
+    assert "NaN/inf" not in str(err.value) or not np.isfinite(value)
+
+
+def test_all_zero_weights(rng: np.random.Generator) -> None:
+    df = _frame(rng).assign(w=0.0)
+    with pytest.raises(DataError, match=r"weight column 'w' is zero for all 50 events"):
+        Dataset.from_frame(df, features=["a", "b"], weight="w")
+
+
+def test_huge_feature_is_not_called_nan(rng: np.random.Generator) -> None:
+    df = _frame(rng)
+    df.loc[3, "b"] = -1e300
+    with pytest.raises(
+        DataError, match=r"feature 'b' has huge values \(-1e\+300 at event 3; finite"
+    ) as err:
+        Dataset.from_frame(df, features=["a", "b"])
+    assert err.value.key == "b" and "NaN" not in str(err.value)
+
+
+def test_nan_labels(rng: np.random.Generator) -> None:
+    df = _frame(rng).astype({"label": float})
+    df.loc[4, "label"] = np.nan
+    with pytest.raises(DataError, match=r"label is nan in 1 events \(first: event 4\)") as err:
+        Dataset.from_frame(df, features=["a"])
+    assert err.value.key == "label"
+
+
+def test_label_as_feature_and_duplicated_features(rng: np.random.Generator) -> None:
+    df = _frame(rng)
+    with pytest.raises(
+        DataError, match=r"'label' is the label column and is also listed as a feature"
+    ):
+        Dataset.from_frame(df, features=["a", "label"])
+    with pytest.raises(DataError, match=r"feature 'a' is listed more than once") as err:
+        Dataset.from_frame(df, features=["a", "b", "a"])
+    assert err.value.key == "a"
+    twice = pd.concat([df, df[["a"]]], axis=1)
+    with pytest.raises(DataError, match=r"columns named 'a' more than once"):
+        Dataset.from_frame(twice, features=["a", "b"])
+
+
+def test_text_feature_names_column_and_value(rng: np.random.Generator) -> None:
+    df = _frame(rng).astype({"b": object})
+    df.loc[9, "b"] = "oops"
+    with pytest.raises(DataError, match=r"column 'b' is not numeric \(event 9 holds 'oops'\)"):
+        Dataset.from_frame(df, features=["a", "b"])

@@ -56,11 +56,16 @@ def test_root_written_by_uproot_directly(tmp_path: Path, rng: np.random.Generato
                 "jet_pt": ak.Array([[50.0, 30.0], [40.0], [], [10.0, 5.0, 1.0], [7.0]]),
             }
         )
-    with pytest.raises(DataError, match=r"jet_pt.*jagged.*jet_pt\[0\]"):
-        read_table(path)
-    df = read_table(path, ["x", "jet_pt[0]", "jet_pt[1]"])
-    np.testing.assert_array_equal(df["jet_pt[0]"].to_numpy()[[0, 1, 3, 4]], [50.0, 40.0, 10.0, 7.0])
-    assert np.isnan(df["jet_pt[0]"].iloc[2]) and np.isnan(df["jet_pt[1]"].iloc[1])
+    whole = read_table(path)  # reads what can be read: the flat branch
+    assert list(whole.columns) == ["x", "njet_pt"] and whole.attrs["skipped"] == ["jet_pt"]
+    with pytest.raises(DataError, match=r"branch 'jet_pt' .* is jagged .*jet_pt\[0\]") as err:
+        read_table(path, ["jet_pt"])
+    assert err.value.key == "jet_pt"
+    df = read_table(
+        path, ["x", "jet_pt[0]", "jet_pt[1]"], missing={"jet_pt[0]": -1.0, "jet_pt[1]": -2.0}
+    )
+    np.testing.assert_array_equal(df["jet_pt[0]"].to_numpy(), [50.0, 40.0, -1.0, 10.0, 7.0])
+    np.testing.assert_array_equal(df["jet_pt[1]"].to_numpy(), [30.0, -2.0, -2.0, 5.0, -2.0])
 
 
 def test_hdf5_written_by_h5py_2d(tmp_path: Path, rng: np.random.Generator) -> None:
@@ -143,3 +148,30 @@ def test_npy_refuses_pickled_objects(tmp_path: Path) -> None:
     np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(DataError, match="no pickle"):
         read_table(path)
+
+
+def test_globs_and_lists_of_files(tmp_path: Path, frame: pd.DataFrame) -> None:
+    from neyman.data.cache import cached_read_table
+    from neyman.data.io import expand_paths
+
+    parts = [frame.iloc[:300], frame.iloc[300:700], frame.iloc[700:]]
+    for i, part in enumerate(parts):
+        write_table(part.reset_index(drop=True), tmp_path / f"run{i}.root")
+    pattern = str(tmp_path / "run*.root")
+    assert [p.name for p in expand_paths(pattern)] == ["run0.root", "run1.root", "run2.root"]
+    df = read_table(pattern, ["pt1", "abs(eta1)"], where="pt1 > 50")
+    ref = frame.loc[frame.pt1 > 50]
+    np.testing.assert_array_equal(df["pt1"], ref["pt1"])
+    np.testing.assert_array_equal(df["abs(eta1)"], ref["eta1"].abs())
+    listed = read_table([tmp_path / "run2.root", tmp_path / "run0.root"], ["pt1"])
+    np.testing.assert_array_equal(listed["pt1"], np.concatenate([parts[2].pt1, parts[0].pt1]))
+    chunks = list(iter_table(pattern, ["pt1"], chunk_rows=250))
+    assert [len(c) for c in chunks] == [250, 50, 250, 150, 250, 50]
+    cached = cached_read_table(pattern, ["pt1"], use_cache=False)
+    np.testing.assert_array_equal(cached["pt1"], frame["pt1"])
+    with pytest.raises(DataError, match=r"no file matches '.*nothing\*.root'"):
+        read_table(str(tmp_path / "nothing*.root"))
+    write_table(frame[["pt1"]], tmp_path / "run3.root")
+    with pytest.raises(DataError, match=r"run3.root has other columns than .*run0.root") as err:
+        read_table(pattern)
+    assert err.value.path == str(tmp_path / "run3.root")

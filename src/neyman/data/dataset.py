@@ -17,9 +17,9 @@ import numpy.typing as npt
 import pandas as pd
 from rich.table import Table
 
-from neyman.errors import DataError, MissingColumnError, did_you_mean
+from neyman.errors import DataError, MissingColumnError, did_you_mean, short
 
-__all__ = ["Dataset", "DatasetSplit", "Standardizer", "Summary"]
+__all__ = ["Dataset", "DatasetSplit", "Standardizer", "Summary", "check_weights"]
 
 FloatArray = npt.NDArray[np.floating[Any]]
 NanPolicy = Literal["raise", "drop"]
@@ -66,6 +66,64 @@ class DatasetSplit:
 
     def __iter__(self) -> Iterator[Dataset]:
         return iter((self.train, self.val, self.test))
+
+
+#: the largest magnitude float32 holds; features beyond it would become inf
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: weights above this are refused: their squares (in variances) overflow float64
+HUGE_WEIGHT = 1e150
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def check_weights(
+    weight: np.ndarray, what: str = "weight", *, require_nonzero: bool = True
+) -> None:
+    """Refuse NaN/inf, huge (finite but > 1e150) and all-zero event weights, one line each.
+
+    ``what`` names the weights in the message, e.g. ``"weight column 'genWeight'"``.
+    ``require_nonzero=False`` allows all-zero weights (a subset of events may have them).
+    """
+    w = np.asarray(weight, dtype=np.float64)
+    bad = ~np.isfinite(w)
+    if bad.any():
+        i = _first(bad)
+        msg = (
+            f"{what} is {w[i]} in {int(bad.sum())} of {w.size} events (first: event {i}); "
+            "fix or remove those events"
+        )
+        raise DataError(msg, key=what, value=float(w[i]))
+    huge = np.abs(w) > HUGE_WEIGHT
+    if huge.any():
+        i = _first(huge)
+        msg = (
+            f"{what} has huge values ({w[i]:.3g} at event {i}, {int(huge.sum())} events; finite, "
+            f"but above {HUGE_WEIGHT:.0e}, where sums of squares overflow); rescale the weights"
+        )
+        raise DataError(msg, key=what, value=float(w[i]))
+    if require_nonzero and w.size and not w.any():
+        msg = f"{what} is zero for all {w.size} events; give non-zero weights or leave weight unset"
+        raise DataError(msg, key=what)
+
+
+def _check_huge_features(X: np.ndarray, names: Sequence[str] | None) -> None:
+    """Finite values beyond float32's range would silently become inf: refuse them."""
+    if X.dtype.kind != "f" or X.dtype.itemsize <= 4 or X.size == 0:
+        return
+    flat = X.reshape(X.shape[0], -1)
+    with np.errstate(invalid="ignore"):
+        huge = np.isfinite(flat) & (np.abs(flat) > FLOAT32_MAX)
+    if not huge.any():
+        return
+    row, col = np.argwhere(huge)[0]
+    name = names[col] if names is not None and col < len(names) else f"x{col}"
+    msg = (
+        f"feature '{name}' has huge values ({flat[row, col]:.3g} at event {row}; finite, but "
+        f"beyond float32's range {FLOAT32_MAX:.2g}); rescale it (e.g. a unit or a log)"
+    )
+    raise DataError(msg, key=str(name), value=float(flat[row, col]))
 
 
 def _as_1d(values: Any, n: int, what: str, dtype: Any = None) -> np.ndarray:
@@ -132,6 +190,7 @@ class Dataset:
         if not np.issubdtype(X.dtype, np.number) and X.dtype != np.bool_:
             msg = f"X must be numeric; got dtype {X.dtype}"
             raise DataError(msg)
+        _check_huge_features(X, self.feature_names)
         self.X = np.ascontiguousarray(X, dtype=np.float32)
         n = self.X.shape[0]
         if self.y is not None:
@@ -140,12 +199,21 @@ class Dataset:
                 y = y.astype(np.int64)
             elif np.issubdtype(y.dtype, np.floating):
                 y = y.astype(np.float64)
+                bad = ~np.isfinite(y)
+                if bad.any():
+                    i = _first(bad)
+                    msg = (
+                        f"{self.target_name} is {y[i]} in {int(bad.sum())} events (first: event "
+                        f"{i}); every event needs a label (or target); fix or remove them"
+                    )
+                    raise DataError(msg, key=self.target_name, value=float(y[i]))
             self.y = y
         self.weight = (
             np.ones(n, dtype=np.float64)
             if self.weight is None
             else _as_1d(self.weight, n, "weight", np.float64)
         )
+        check_weights(self.weight, require_nonzero=False)
         if self.truth is not None:
             self.truth = _as_1d(self.truth, n, "truth", np.float64)
         d = self.X.shape[1] if self.X.ndim == 2 else int(np.prod(self.X.shape[1:]))
@@ -234,7 +302,8 @@ class Dataset:
             return kept
         msg = (
             f"NaN/inf in features of '{self.name or 'dataset'}': {', '.join(cols[:10])}; "
-            f"{int(rows.sum())} events affected; clean them or use nan_policy='drop'"
+            f"{int(rows.sum())} events affected; clean them, or drop those events with "
+            "nan_policy='drop' (Dataset.from_frame)"
         )
         raise DataError(msg)
 
@@ -419,32 +488,47 @@ class Dataset:
         NaN/inf in features raises (``nan_policy="raise"``) or drops those rows (``"drop"``).
         """
         cols = [str(c) for c in df.columns]
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        if dup:
+            msg = f"the table has columns named {', '.join(repr(d) for d in dup)} more than once; give each column its own name"
+            raise DataError(msg, key=dup[0], available=cols)
         special = {c for c in (target, weight, truth) if c is not None}
         if target is not None and target not in cols:
             if target == "label" and "label" not in cols:
                 target = None  # no label column: unlabelled data is allowed by default
             else:
                 msg = f"target column '{target}' not found{did_you_mean(target, cols)}"
-                raise MissingColumnError(msg)
+                raise MissingColumnError(msg, key=target, available=cols)
         for kind, c in (("weight", weight), ("truth", truth)):
             if c is not None and c not in cols:
                 msg = f"{kind} column '{c}' not found{did_you_mean(c, cols)}"
-                raise MissingColumnError(msg)
+                raise MissingColumnError(msg, key=c, available=cols)
         if features is None:
             feats = [c for c in cols if c not in special]
         else:
             feats = [str(f) for f in features]
+            twice = sorted({f for f in feats if feats.count(f) > 1})
+            if twice:
+                msg = f"feature {', '.join(repr(f) for f in twice)} is listed more than once; list each feature once"
+                raise DataError(msg, key=twice[0], available=feats)
+            if target is not None and target in feats:
+                msg = f"'{target}' is the label column and is also listed as a feature; remove it from the features (a model must not see the answer)"
+                raise DataError(msg, key=target)
             for f in feats:
                 if f not in cols:
                     msg = f"feature '{f}' not found{did_you_mean(f, cols)}"
-                    raise MissingColumnError(msg)
-        X = df[feats].to_numpy(dtype=np.float32)
+                    raise MissingColumnError(msg, key=f, available=cols)
+        X = _numeric_block(df, feats)
         y = None if target is None else df[target].to_numpy()
+        w = None
+        if weight is not None:
+            w = _numeric_block(df, [weight])[:, 0].astype(np.float64)
+            check_weights(w, f"weight column '{weight}'")
         ds = cls(
             X,
             y=y,
-            weight=None if weight is None else df[weight].to_numpy(dtype=np.float64),
-            truth=None if truth is None else df[truth].to_numpy(dtype=np.float64),
+            weight=w,
+            truth=None if truth is None else _numeric_block(df, [truth])[:, 0],
             feature_names=feats,
             feature_groups=dict(feature_groups or {}),
             target_name=target or "label",
@@ -496,6 +580,21 @@ class Dataset:
             class_names=["background", "signal"],
             name=name,
         )
+
+
+def _numeric_block(df: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
+    """Columns as one float64 array; text in a column is a one-line error naming it."""
+    for c in cols:
+        col = df[c]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        values = pd.to_numeric(col, errors="coerce")
+        bad = values.isna().to_numpy() & col.notna().to_numpy()
+        if bad.any():
+            i = _first(bad)
+            msg = f"column '{c}' is not numeric (event {i} holds {short(str(col.iloc[i]), 40)!r}); use numeric columns as features, weights and truth"
+            raise DataError(msg, key=str(c), value=col.iloc[i])
+    return df[list(cols)].to_numpy(dtype=np.float64)
 
 
 @dataclass
