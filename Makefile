@@ -46,5 +46,6 @@ bench: $(STAMP_DEV)
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
 
-notebooks: $(STAMP)
-	$(BIN)/python -m neyman.labs.notebooks examples/labs
+# regenerate every lab notebook and execute it (nbclient, this venv's Python as the kernel)
+notebooks: $(STAMP_DEV)
+	MPLBACKEND=Agg $(BIN)/python -m neyman.labs.notebooks examples/labs

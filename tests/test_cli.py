@@ -41,3 +41,42 @@ def test_debug_shows_traceback() -> None:
 def test_demo_quick_prints_summary(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--quick", "-o", str(tmp_path)]) == 0
     assert "signal" in capsys.readouterr().out
+
+
+def test_apply_options_reach_apply_model(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import neyman.study as study
+
+    seen: dict[str, object] = {}
+
+    def fake(model: object, events: object, output: object, **kw: object) -> object:
+        seen.update(kw, model=str(model), events=str(events), output=str(output))
+        return output
+
+    monkeypatch.setattr(study, "apply_model", fake)
+    argv = ["apply", "m", "e.root", "-o", "o.parquet", "--tree", "T", "--column", "s"]
+    assert main([*argv, "--no-selection", "--force"]) == 0
+    assert seen == {
+        "model": "m",
+        "events": "e.root",
+        "output": "o.parquet",
+        "tree": "T",
+        "column": "s",
+        "selection": False,
+        "force": True,
+    }
+    assert main(argv) == 0
+    assert seen["selection"] is True and seen["force"] is False
+
+
+def test_apply_missing_model_is_one_line(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    events = Path(str(tmp_path)) / "e.csv"
+    events.write_text("a\n1\n")
+    out = Path(str(tmp_path)) / "o.parquet"
+    assert main(["apply", str(Path(str(tmp_path)) / "nope"), str(events), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: model directory not found") and err.count("\n") == 1
+    assert not out.exists()

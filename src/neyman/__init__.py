@@ -15,6 +15,9 @@ Subpackages, read from the top down:
 - ``neyman.labs``: every course exercise as one command.
 """
 
+import os
+from typing import Any
+
 from neyman.errors import (
     ConfigError,
     DataError,
@@ -25,6 +28,22 @@ from neyman.errors import (
 
 __version__ = "0.1.0"
 
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Load a model directory: a :class:`neyman.models.Pipeline` (file in, score out) where
+    it holds ``pipeline.json`` (every study writes one), else the bare estimator.
+
+    Examples
+    --------
+    >>> import neyman
+    >>> pipe = neyman.load("report/models/bdt")  # doctest: +SKIP
+    >>> scores = pipe.score("data.root")  # doctest: +SKIP
+    """
+    from neyman.models.pipeline import load_model
+
+    return load_model(path)
+
+
 __all__ = [
     "ConfigError",
     "DataError",
@@ -32,4 +51,5 @@ __all__ = [
     "ModelError",
     "NeymanError",
     "__version__",
+    "load",
 ]

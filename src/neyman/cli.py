@@ -1,6 +1,6 @@
 """The ``neyman`` command: thin wiring from arguments to the public API.
 
-``neyman demo | study | apply | lab | datasets | generate``. A :class:`~neyman.errors.NeymanError`
+``neyman demo | study | apply | compare | lab | datasets | generate``. A :class:`~neyman.errors.NeymanError`
 reaching here prints one line (``error: ...``) and exits with code 2; ``--debug`` shows the
 traceback instead.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from neyman import __version__
-from neyman.errors import NeymanError
+from neyman.errors import ConfigError, NeymanError, did_you_mean
 
 __all__ = ["build_parser", "main"]
 
@@ -40,7 +40,14 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from neyman.study import Study
 
     study = Study.from_yaml(Path(args.config))
-    study.run(Path(args.output), console=_console(), use_cache=not args.no_cache)
+    try:
+        study.run(Path(args.output), console=_console(), use_cache=not args.no_cache)
+    except KeyboardInterrupt:
+        print(
+            f"error: study interrupted; nothing written to {args.output} (a previous report there is kept)",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 
@@ -48,21 +55,83 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     from neyman.study import apply_model
 
     out = apply_model(
-        Path(args.model), Path(args.events), Path(args.output), tree=args.tree, column=args.column
+        Path(args.model),
+        Path(args.events),
+        Path(args.output),
+        tree=args.tree,
+        column=args.column,
+        selection=not args.no_selection,
+        force=args.force,
     )
     _console().print(f"wrote {out}")
     return 0
 
 
+# --------------------------------------------------------------------------- compare
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from neyman.study.compare import compare_studies
+
+    out = compare_studies(
+        [Path(p) for p in args.outputs], Path(args.output), labels=args.label or None
+    )
+    _console().print(f"comparison: {out}")
+    return 0
+
+
 # --------------------------------------------------------------------------- lab
+def _lab_options(lab: Any) -> list[Any]:
+    """The lab's ``OPTIONS``; for a lab not yet declaring them, Options from ``DEFAULTS``."""
+    from neyman.labs import Option
+
+    declared = getattr(lab, "OPTIONS", None)
+    if declared is not None:
+        return list(declared)
+    defaults: dict[str, Any] = getattr(lab, "DEFAULTS", {})
+    return [
+        Option(k, type(v) if isinstance(v, bool | int | float) else str, v)
+        for k, v in defaults.items()
+    ]
+
+
+def _lab_parser(name: str, lab: Any) -> argparse.ArgumentParser:
+    """Stage two of ``neyman lab NAME ...``: a parser built from that lab's OPTIONS."""
+    from neyman.labs import LABS
+
+    p = argparse.ArgumentParser(
+        prog=f"neyman lab {name}", description=LABS[name].summary, allow_abbrev=False
+    )
+    p.add_argument("--quick", action="store_true", help="small settings, seconds")
+    p.add_argument(
+        "-o", "--output", default=None, help="directory for figures (none written without it)"
+    )
+    for opt in _lab_options(lab):
+        shown = "decided by the lab" if opt.default is None else repr(opt.default)
+        text = f"{opt.help} (default: {shown})" if opt.help else f"default: {shown}"
+        if opt.type is bool:
+            action = argparse.BooleanOptionalAction if opt.default else "store_true"
+            p.add_argument(opt.flag, dest=opt.name, action=action, default=None, help=text)
+        else:
+            metavar = "PATH" if opt.type is Path else opt.name.upper()
+            p.add_argument(
+                opt.flag,
+                dest=opt.name,
+                type=str if opt.type is Path else opt.type,
+                choices=opt.choices,
+                default=None,
+                metavar=metavar,
+                help=text,
+            )
+    return p
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from neyman.labs import get_lab, list_labs
 
     console = _console()
-    if args.name == "list":
-        table = Table(title="neyman labs", title_justify="left")
+    if args.name in (None, "list"):
+        table = Table(title="neyman labs (neyman lab NAME --help for its options)")
         table.add_column("lab")
         table.add_column("what it shows")
         for name, summary in list_labs():
@@ -70,15 +139,19 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         console.print(table)
         return 0
     lab = get_lab(args.name)
-    options: dict[str, Any] = {}
-    for key in ("data", "labels", "rows", "image", "mnist"):
-        value = getattr(args, key)
-        if value is not None:
-            options[key] = value
-    out = Path(args.output) if args.output else None
-    lab.run(quick=args.quick, out=out, console=console, **options)
-    if out is not None:
-        console.print(f"figures written to {out}/")
+    parser = _lab_parser(args.name, lab)
+    ns, extra = parser.parse_known_args(args.rest)
+    if extra:
+        flags = [a.option_strings[-1] for a in parser._actions if a.option_strings]
+        word = extra[0].split("=")[0]
+        msg = (
+            f"lab {args.name} has no option '{word}'{did_you_mean(word, flags, limit=30)}; "
+            f"see neyman lab {args.name} --help"
+        )
+        raise ConfigError(msg, key=word, available=flags)
+    options = {k: v for k, v in vars(ns).items() if k not in ("quick", "output") and v is not None}
+    out = Path(ns.output) if ns.output else None
+    lab.run(quick=ns.quick, out=out, console=console, **options)
     return 0
 
 
@@ -125,17 +198,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file (e.g. scored.parquet)")
     p.add_argument("--tree", default=None, help="TTree name for ROOT input")
     p.add_argument("--column", default="score", help="name of the score column")
+    p.add_argument(
+        "--no-selection",
+        action="store_true",
+        help="score every event, adding the training selection's pass/fail as 'selected'",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(handler=_cmd_apply)
 
-    p = sub.add_parser("lab", help="run a course exercise (`neyman lab list`)")
-    p.add_argument("name", help="lab name, or 'list'")
-    p.add_argument("--quick", action="store_true", help="small settings, seconds")
-    p.add_argument("-o", "--output", default=None, help="directory for figures")
-    p.add_argument("--data", default=None, help="data file the lab reads")
-    p.add_argument("--labels", default=None, help="labels file (projection-trick)")
-    p.add_argument("--rows", type=int, default=None, help="read only the first N rows")
-    p.add_argument("--image", default=None, help="a PNG to classify (digits)")
-    p.add_argument("--mnist", default=None, help="directory with MNIST IDX files (digits)")
+    p = sub.add_parser("compare", help="one table and ROC figure across several study outputs")
+    p.add_argument("outputs", nargs="+", help="study output directories (with metrics.json)")
+    p.add_argument("-o", "--output", required=True, help="directory for the comparison")
+    p.add_argument(
+        "--label", action="append", default=None, help="name of each output, in order (repeat)"
+    )
+    p.set_defaults(handler=_cmd_compare)
+
+    p = sub.add_parser(
+        "lab",
+        help="run a course exercise (`neyman lab list`, `neyman lab NAME --help`)",
+        usage="neyman lab NAME [--quick] [-o DIR] [lab options]  |  neyman lab list",
+    )
+    p.add_argument("name", nargs="?", default=None, help="lab name, or 'list'")
+    p.add_argument(
+        "rest", nargs=argparse.REMAINDER, help="the lab's options (neyman lab NAME --help)"
+    )
     p.set_defaults(handler=_cmd_lab)
 
     p = sub.add_parser("datasets", help="list, describe or fetch data sets")

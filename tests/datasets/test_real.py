@@ -342,3 +342,36 @@ def test_higgs_from_parquet(tmp_path: Path) -> None:
     ds = higgs(tmp_path / "higgs.parquet", rows=10)
     np.testing.assert_array_equal(ds.X, df[real.HIGGS_FEATURES].to_numpy()[:10])
     np.testing.assert_array_equal(ds.y, df["label"].to_numpy()[:10])
+
+
+@pytest.mark.parametrize("label_at", [0, 28])
+def test_higgs_csv_with_header_row(tmp_path: Path, label_at: int) -> None:
+    """A HIGGS CSV saved from pandas (header row, as the course reads it) is accepted."""
+    arr = write_uci(tmp_path / "plain.csv.gz", 31, 28, seed=4)
+    features = [f"feature_{i}" for i in range(28)]
+    frame = pd.DataFrame(arr[:, 1:], columns=features)
+    frame.insert(label_at, "label", arr[:, 0])
+    frame.to_csv(tmp_path / "with_header.csv", index=False)
+    ds = higgs(tmp_path / "with_header.csv", chunk_rows=10)
+    np.testing.assert_array_equal(ds.X, arr[:, 1:].astype(np.float32))
+    np.testing.assert_array_equal(ds.y, arr[:, 0].astype(int))
+    assert ds.feature_names == real.HIGGS_FEATURES
+    assert higgs(tmp_path / "with_header.csv", rows=5).n_events == 5
+
+
+def test_offline_messages_give_command_line_advice(tmp_path: Path) -> None:
+    """The message names the CLI flags (--data, --path) as well as Python's path=."""
+    with pytest.raises(DataError) as err:
+        higgs()
+    text = str(err.value)
+    assert "--data FILE" in text and "--path FILE" in text and "path= in Python" in text
+    assert err.value.path is not None and err.value.path.endswith("HIGGS.csv.gz")
+    missing = tmp_path / "nowhere.csv.gz"
+    with pytest.raises(DataError) as err:
+        higgs(missing)
+    assert err.value.path == str(missing)
+    assert "--data FILE" in str(err.value)
+    with pytest.raises(DataError) as err:
+        higgs(tmp_path)  # a folder without the file
+    assert err.value.path == str(tmp_path / "HIGGS.csv.gz")
+    assert "--path FILE" in str(err.value)

@@ -19,7 +19,7 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 ISSUE_NAMES = {
     "charges", "gaussian_mixture_1d", "gaussian_mixture", "rings", "xor", "moons", "circles",
     "linearly_separable", "magic", "cms_dielectron", "cms_zee", "higgs", "susy", "digits",
-    "mnist", "drell_yan_ee",
+    "mnist", "drell_yan_ee", "top_tagging",
 }  # fmt: skip
 
 
@@ -89,3 +89,17 @@ def test_load_dataset() -> None:
     assert load_dataset("drell_yan_ee", n=50, random_state=0).n_events == 50
     with pytest.raises(ConfigError, match="no dataset named"):
         load_dataset("higgs2")
+
+
+def test_fetch_higgs_offline_names_the_generator() -> None:
+    """`neyman datasets fetch higgs` offline points at `neyman generate higgs` and --path."""
+    with pytest.raises(DataError) as err:
+        fetch_dataset("higgs")
+    text = str(err.value)
+    assert "neyman generate higgs" in text
+    assert "--path FILE" in text
+    assert err.value.path is not None and err.value.path.endswith("HIGGS.csv.gz")
+    with pytest.raises(DataError) as err:
+        fetch_dataset("magic", path="/nonexistent/magic04.data")
+    assert "neyman generate" not in str(err.value)  # no generator for MAGIC
+    assert err.value.path == "/nonexistent/magic04.data"

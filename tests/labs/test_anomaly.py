@@ -77,6 +77,26 @@ def test_magic_hadrons_as_background() -> None:
     # autoencoder reconstructs them no worse than hadrons: no useful anomaly score
     # (quick: 0.441; full: see docs/labs/anomaly.md). Measured, not hoped for.
     assert abs(a["auc_anomaly"] - 0.5) < 0.1
+    lo, hi = a["auc_anomaly_interval"]
+    assert a["verdict"] == anomaly.anomaly_verdict(lo, hi)
+    assert a["verdict"] in buf.getvalue()
+
+
+def test_verdict_follows_the_interval() -> None:
+    assert anomaly.anomaly_verdict(0.55, 0.6).startswith("finds the signal")
+    assert anomaly.anomaly_verdict(0.40, 0.48).startswith("inverted")
+    assert anomaly.anomaly_verdict(0.45, 0.53).startswith("cannot tell")
+
+
+def test_intervals_and_paired_difference(generated_run: tuple[Any, str, Path]) -> None:
+    a = generated_run[0].answers
+    for key in ("anomaly", "supervised"):
+        lo, hi = a[f"auc_{key}_interval"]
+        assert lo < a[f"auc_{key}"] < hi
+    d = a["supervised_minus_anomaly"]
+    assert d["value"] == pytest.approx(a["auc_supervised"] - a["auc_anomaly"], abs=1e-9)
+    assert d["low"] > 0  # the supervised BDT is better beyond the paired interval
+    assert a["verdict"].startswith("finds the signal")
 
 
 def test_missing_data_and_bad_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

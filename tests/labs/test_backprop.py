@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -118,23 +117,50 @@ def test_printed_output_and_files(lab_run: tuple[Any, str, Path]) -> None:
     dot = (out / "graph.dot").read_text()
     assert dot.startswith("digraph computational_graph {")
     assert "v1 = v-1 / v0" in dot
-    assert str(out / "graph.dot") in result.answers["files"]
-    if shutil.which("dot") is not None:
-        png = out / "graph.png"
-        assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-        assert result.figures == [png]
-    else:
-        assert result.figures == []
+    png = out / "graph.png"
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert sorted(result.figures) == sorted([out / "graph.dot", png])
+    assert f"figures written to {out}/" in text
 
 
-def test_without_graphviz_writes_dot_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_graphviz_draws_the_graph_with_matplotlib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(backprop.shutil, "which", lambda name: None)
     buf = io.StringIO()
     result = backprop.run(quick=True, out=tmp_path, console=Console(file=buf, width=120), steps=0)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.dot"]
-    assert result.figures == []
-    assert "apt-get install graphviz" in buf.getvalue()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.dot", "graph.png"]
+    assert (tmp_path / "graph.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in result.figures) == ["graph.dot", "graph.png"]
+    assert "drawn with matplotlib" in buf.getvalue()
     assert result.answers["adam_x1"] == []
+
+
+def test_draw_graph_has_one_box_per_node() -> None:
+    import matplotlib.pyplot as plt
+
+    from neyman.autodiff import Var, trace
+
+    L = backprop.loss(Var(1.5, "x1", exact=True), Var(0.5, "x2", exact=True))
+    fig = backprop.draw_graph(L)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    nodes = list(trace(L).forward)
+    boxes = [t for t in texts if t]
+    assert len(boxes) == len(nodes) == 8  # x1, x2 and v1 ... v6
+    assert {b.split(" = ")[0].split("\n")[0] for b in boxes} == {r.node for r in nodes}
+    # one arrow (an annotation without text) per edge between the nodes
+    edges = sum(len([p for p in r.var.parents if not p.is_constant]) for r in nodes)
+    assert texts.count("") == edges == 10
+    plt.close(fig)
+
+
+def test_without_out_no_file_and_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    buf = io.StringIO()
+    result = backprop.run(console=Console(file=buf, width=200), steps=0)
+    assert result.figures == []
+    assert list(tmp_path.iterdir()) == []
+    assert "figures: none written (1 available: graph)" in buf.getvalue()
 
 
 def test_options_change_the_point_and_bad_options_are_rejected() -> None:

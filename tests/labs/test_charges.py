@@ -17,11 +17,13 @@ from neyman.models import MLPClassifier
 
 
 @pytest.fixture(scope="module")
-def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path, Any]:
     out = tmp_path_factory.mktemp("charges")
     buf = io.StringIO()
-    result = charges.run(quick=True, out=out, console=Console(file=buf, width=140))
-    return result, buf.getvalue(), out
+    console = Console(file=buf, width=140)
+    answers = charges.compute(quick=True, console=console)
+    result = charges.render(answers, out, console)
+    return result, buf.getvalue(), out, answers
 
 
 def test_registered_as_a_lab() -> None:
@@ -29,7 +31,7 @@ def test_registered_as_a_lab() -> None:
     assert "\n" not in charges.SUMMARY
 
 
-def test_truth_table_on_all_121_pairs(lab_run: tuple[Any, str, Path]) -> None:
+def test_truth_table_on_all_121_pairs(lab_run: tuple[Any, str, Path, Any]) -> None:
     table = np.array(lab_run[0].answers["truth_table"])
     assert table.shape == (11, 11)
     # oracle: attraction written out pair by pair with Python's own comparisons
@@ -42,7 +44,7 @@ def test_truth_table_on_all_121_pairs(lab_run: tuple[Any, str, Path]) -> None:
     assert table[5, 6] == 1  # one charge zero: sign differs, counts as 1
 
 
-def test_parameter_count_and_summary(lab_run: tuple[Any, str, Path]) -> None:
+def test_parameter_count_and_summary(lab_run: tuple[Any, str, Path, Any]) -> None:
     a = lab_run[0].answers
     assert a["n_parameters"] == 151 == 2 * 10 + 10 + 10 * 10 + 10 + 10 + 1
     assert "Total params: 151" in a["summary"]
@@ -51,7 +53,7 @@ def test_parameter_count_and_summary(lab_run: tuple[Any, str, Path]) -> None:
     assert sum(p.numel() for p in net.parameters()) == 151
 
 
-def test_one_line_fit_equals_explicit_loop(lab_run: tuple[Any, str, Path]) -> None:
+def test_one_line_fit_equals_explicit_loop(lab_run: tuple[Any, str, Path, Any]) -> None:
     training = lab_run[0].answers["training"]
     assert set(training) == {"0.0001", "0.01"}
     for row in training.values():
@@ -104,8 +106,8 @@ def test_full_length_agreement_at_lr_001() -> None:
     np.testing.assert_allclose(losses, clf.history_["loss"], rtol=0, atol=1e-5)
 
 
-def test_boundaries_and_three_classes(lab_run: tuple[Any, str, Path]) -> None:
-    result, text, out = lab_run
+def test_boundaries_and_three_classes(lab_run: tuple[Any, str, Path, Any]) -> None:
+    result, text, out, _ = lab_run
     a = result.answers
     assert sorted(a["boundary_accuracy"]) == [1, 5, 10]
     assert a["boundary_accuracy"][10] == pytest.approx(a["training"]["0.01"]["fit_accuracy"])
@@ -135,3 +137,30 @@ def test_bad_options_are_rejected() -> None:
         charges.run(console=console, epochs=0)
     with pytest.raises(ConfigError, match="no option 'data'"):
         charges.run(console=console, data="x.csv")
+
+
+def test_boundary_colorbars_do_not_collide(
+    lab_run: tuple[Any, str, Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    figures: dict[str, Any] = {}
+    monkeypatch.setattr(
+        charges.Figures, "save", lambda _self, fig, name: figures.setdefault(name, fig)
+    )
+    charges.render(lab_run[3], None, Console(file=io.StringIO()))
+    fig = figures["boundaries"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    panels = sorted(
+        (ax for ax in fig.axes if ax.get_title().startswith("after")),
+        key=lambda a: a.get_position().x0,
+    )
+    bars = sorted((ax for ax in fig.axes if ax not in panels), key=lambda a: a.get_position().x0)
+    assert len(panels) == len(bars) == 3
+    for bar, nxt in zip(bars[:-1], panels[1:], strict=True):
+        # the colorbar with its label ends before the next panel (with its y label) starts
+        assert bar.get_tightbbox(renderer).x1 <= nxt.get_tightbbox(renderer).x0
+    # one set of class names in every figure
+    legend = panels[0].get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == list(charges.CLASS_NAMES)
+    assert charges.THREE_CLASS_NAMES[0] == charges.CLASS_NAMES[0]

@@ -15,10 +15,15 @@ from neyman.labs import decision_boundaries, get_lab
 
 
 @pytest.fixture(scope="module")
-def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+def lab_answers() -> Any:
+    return decision_boundaries.compute(quick=True, console=Console(file=io.StringIO()))
+
+
+@pytest.fixture(scope="module")
+def lab_run(lab_answers: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
     out = tmp_path_factory.mktemp("decision_boundaries")
     buf = io.StringIO()
-    result = decision_boundaries.run(quick=True, out=out, console=Console(file=buf, width=120))
+    result = decision_boundaries.render(lab_answers, out=out, console=Console(file=buf, width=120))
     return result, buf.getvalue(), out
 
 
@@ -44,5 +49,54 @@ def test_figure_and_options(lab_run: Any) -> None:
     assert "test accuracy" in text
     assert [p.name for p in result.figures] == ["decision_boundaries.png"]
     assert result.figures[0].read_bytes().startswith(b"\x89PNG")
-    with pytest.raises(ConfigError, match="takes no option 'dta'; did you mean 'data'"):
-        decision_boundaries.run(quick=True, console=Console(file=io.StringIO()), dta="x")
+    with pytest.raises(ConfigError, match="no option 'epoch'; did you mean 'epochs'"):
+        decision_boundaries.run(quick=True, console=Console(file=io.StringIO()), epoch=3)
+
+
+def test_accuracy_intervals(lab_run: Any) -> None:
+    a = lab_run[0].answers
+    assert a["n_test"] == 120
+    for row, row_ci in zip(a["accuracy"], a["accuracy_interval"], strict=True):
+        for value, (lo, hi) in zip(row, row_ci, strict=True):
+            assert lo <= value <= hi
+            # a 68% interval on 120 events is a few hundredths wide
+            assert 0.01 < hi - lo < 0.2
+
+
+def test_boundary_skips_plateaus_at_exactly_one_half() -> None:
+    """A tree leaf with P = 0.5 exactly is a plateau (a tie), not a boundary."""
+    import matplotlib.pyplot as plt
+
+    x = np.linspace(0.0, 3.0, 301)
+    xx, yy = np.meshgrid(x, np.linspace(0.0, 1.0, 11))
+    p = np.where(xx < 1.0, 0.2, np.where(xx < 2.0, 0.8, 0.5))  # a plateau at 0.5 for x >= 2
+    fig, ax = plt.subplots()
+    old = ax.contour(xx, yy, p, levels=[0.5])  # what a contour of P itself draws
+    old_xs = np.concatenate([seg[:, 0] for seg in old.allsegs[0]])
+    assert np.any(np.abs(old_xs - 2.0) < 0.02)  # ... a line along the plateau's edge
+    lines = decision_boundaries.draw_boundary(ax, xx, yy, p)
+    xs = np.concatenate([seg[:, 0] for seg in lines.allsegs[0]])
+    # P crosses 0.5 only at x = 1; the plateau's edge at x = 2 is no boundary
+    assert np.all(np.abs(xs - 1.0) < 0.02), np.unique(np.round(xs, 3))
+    assert len(ax.collections) == 3  # old contour, boundary, hatched plateau
+    plt.close(fig)
+
+
+def test_real_tree_has_plateaus() -> None:
+    """The case occurs: the lab's depth-5 tree on the circles has a leaf with P exactly 0.5,
+    and the lab's map of it holds that plateau."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.tree import DecisionTreeClassifier
+
+    ds = decision_boundaries.make_data(150)["circles"]
+    X, y = np.asarray(ds.X, dtype=np.float64), np.asarray(ds.y)
+    X_tr, _, y_tr, _ = train_test_split(X, y, test_size=0.4, random_state=42, stratify=y)
+    tree = DecisionTreeClassifier(max_depth=5, random_state=0).fit(X_tr, y_tr)
+    leaves = tree.tree_.value[tree.tree_.children_left == -1][:, 0, :]
+    share = leaves[:, 1] / leaves.sum(axis=1)
+    assert decision_boundaries.undecided(share).any()
+
+
+def test_lab_map_has_the_plateau(lab_answers: Any) -> None:
+    panel = lab_answers.panels[1][0]  # circles, decision tree
+    assert decision_boundaries.undecided(panel["p"]).any()

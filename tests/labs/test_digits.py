@@ -50,6 +50,11 @@ def test_training_answers(trained: tuple[Any, Path]) -> None:
     assert cm.sum() == a["n_test"]
     assert np.trace(cm) / cm.sum() == pytest.approx(a["test_accuracy"], abs=1e-12)
     assert {p.name for p in result.figures} == {"training.png", "confusion.png"}
+    assert all(p.is_file() for p in result.figures)
+    n = a["n_test"]
+    assert a["test_accuracy_err"] == pytest.approx(
+        np.sqrt(a["test_accuracy"] * (1 - a["test_accuracy"]) / n), rel=1e-12
+    )
     assert (out / "digits_model" / "model.json").is_file()
     assert digits.read_scaling(out / "digits_model") == pytest.approx(
         (a["scaling"]["mean"], a["scaling"]["std"]), rel=1e-12
@@ -75,6 +80,15 @@ def test_image_round_trip(trained: tuple[Any, Path], tmp_path: Path) -> None:
     res = digits.run(image=str(png), out=out, console=Console(file=io.StringIO()))
     assert res.answers["digit"] == int(y[i])
     assert sum(res.answers["probabilities"]) == pytest.approx(1.0, abs=1e-6)
+    # --image with -o writes the figure it names, and only that one
+    assert res.figures == [out / "image.png"]
+    assert (out / "image.png").read_bytes().startswith(b"\x89PNG")
+    # without -o: no figure, and one line that says so; the model is found with --model
+    buf = io.StringIO()
+    res = digits.run(image=png, model=out / "digits_model", console=Console(file=buf, width=200))
+    assert res.figures == []
+    assert res.answers["digit"] == int(y[i])
+    assert "figures: none written (1 available: image)" in buf.getvalue()
 
 
 def test_image_without_model(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from rich.console import Console
 from sklearn.metrics import roc_auc_score
 
 from neyman.errors import ConfigError, DataError
-from neyman.labs import gamma_hadron, get_lab
+from neyman.labs import _base, gamma_hadron, get_lab
 from tests.conftest import SHARED_DATA
 
 MAGIC = SHARED_DATA / "magic04.data"
@@ -62,6 +62,23 @@ def test_quick_structure_and_sane_aucs(quick_run: tuple[Any, str, Path]) -> None
     assert set(a["ranking"]) == FEATURES
     assert a["ranking"][0] == "fAlpha"
     assert "5-fold" not in text and "2-fold cross-validated AUC" in text
+    # per-fold progress: one line per fold with its AUCs, before the tables
+    assert (
+        text.index("fold 1/2 done: AUC Cuts")
+        < text.index("fold 2/2 done")
+        < text.index("2-fold cross-validated AUC")
+    )
+    # comparisons against the best method follow from per-fold differences and their error
+    best = a["best_method"]
+    for m in METHODS:
+        if m == best:
+            assert m not in a["versus_best"]
+            continue
+        d = np.subtract(a["cv_auc"][m], a["cv_auc"][best])
+        mean, err, verdict = a["versus_best"][m]
+        assert mean == pytest.approx(d.mean(), abs=1e-12)
+        assert err == pytest.approx(d.std(ddof=1) / np.sqrt(2), abs=1e-12)
+        assert verdict == ("worse" if mean < -2 * err else "compatible")
     assert {p.name for p in result.figures} >= {"roc.png", "rejection.png", "scores_bdt.png"}
     for p in result.figures:
         assert p.parent == out and p.stat().st_size > 0
@@ -89,6 +106,37 @@ def test_auc_agrees_with_sklearn() -> None:
     assert roc_curve(y, s).auc == pytest.approx(roc_auc_score(y, s), abs=1e-12)
 
 
+def test_compare_folds() -> None:
+    assert gamma_hadron.compare_folds([0.9, 0.91, 0.92], [0.8, 0.8, 0.81])[2] == "better"
+    assert gamma_hadron.compare_folds([0.8, 0.8, 0.81], [0.9, 0.91, 0.92])[2] == "worse"
+    mean, err, verdict = gamma_hadron.compare_folds([0.9, 0.8, 0.9], [0.85, 0.85, 0.85])
+    assert verdict == "compatible"
+    assert mean == pytest.approx(1 / 60)
+    assert err == pytest.approx(np.std([0.05, -0.05, 0.05], ddof=1) / np.sqrt(3))
+
+
+def test_roc_legend_beside_the_curves(
+    quick_run: tuple[Any, str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if not MAGIC.is_file():
+        pytest.skip("no MAGIC data")
+    seen: dict[str, Any] = {}
+
+    def keep(fig: Any, out: Path | None, name: str, result: Any, fmt: str = "png") -> None:
+        seen[name] = fig
+
+    answers = gamma_hadron.compute(quick=True, console=Console(file=io.StringIO()), data=str(MAGIC))
+    monkeypatch.setattr(_base, "save_figure", keep)
+    gamma_hadron.render(answers, out=tmp_path, console=Console(file=io.StringIO()))
+    for name in ("roc", "rejection"):
+        fig = seen[name]
+        fig.canvas.draw()
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is not None:
+                assert legend.get_window_extent().x0 >= ax.get_window_extent().x1, name
+
+
 def test_unknown_option() -> None:
     with pytest.raises(ConfigError, match="'dta'.*did you mean 'data'"):
         gamma_hadron.run(quick=True, dta="x")
@@ -110,3 +158,4 @@ def test_full_acceptance(tmp_path: Path) -> None:
     assert a["k"] == 5
     assert a["best_cv_auc"] >= 0.935
     assert a["cv_mean"]["MLP (neyman)"] > a["cv_mean"]["MLP (sklearn)"]
+    assert a["mlp_comparison"][2] in ("better", "compatible")

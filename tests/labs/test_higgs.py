@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from neyman.errors import ConfigError, DataError
-from neyman.labs import get_lab, higgs
+from neyman.labs import _base, get_lab, higgs
 
 
 def _events(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +71,26 @@ def test_auc_table_on_uci_schema(uci_file: Path, tmp_path: Path) -> None:
     assert a["auc"]["bdt"]["all"] > 0.75
     assert "Does it recover what the high-level features add?" in a["verdict"]
     assert [p.name for p in result.figures] == ["roc.png"]
+    assert (tmp_path / "out" / "roc.png").is_file()
+    # the verdict follows from the paired interval printed with it
+    d = a["difference"]
+    assert d["low"] < d["value"] < d["high"]
+    ref = a["reference"]
+    assert ref == max(("bdt", "dnn"), key=lambda m: a["auc"][m]["all"])
+    assert d["value"] == pytest.approx(a["auc"]["dnn"]["low"] - a["auc"][ref]["all"], abs=1e-9)
+    expected = higgs.recovery_answer(
+        higgs.PairedAucDifference(0, 0, d["value"], 0, d["low"], d["high"], 0.95)
+    )
+    assert a["answer"] == expected
+    assert f"? {expected} (" in a["verdict"]
+    # the accuracy the exercise asks for, with its interval, per method and feature set
+    for method in ("bdt", "dnn"):
+        for key in ("low", "high", "all"):
+            lo, hi = a["accuracy_interval"][method][key]
+            assert lo < a["accuracy"][method][key] < hi
+            assert round(a["accuracy"][method][key] * 200) == pytest.approx(
+                a["accuracy"][method][key] * 200
+            )
 
 
 def test_rows_option_and_parquet(tmp_path: Path) -> None:
@@ -133,3 +153,83 @@ def test_bad_options(tmp_path: Path) -> None:
     frame.to_parquet(bad, index=False)
     with pytest.raises(DataError, match="28"):
         higgs.run(quick=True, console=_quiet(), data=str(bad))
+
+
+def test_without_out_no_figures_and_says_so(uci_file: Path) -> None:
+    buf = io.StringIO()
+    result = higgs.run(quick=True, console=Console(file=buf, width=200), data=str(uci_file))
+    assert result.figures == []
+    assert "figures: none written" in buf.getvalue()
+
+
+def test_roc_legend_beside_the_curves(
+    uci_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    answers = higgs.compute(quick=True, console=_quiet(), data=str(uci_file))
+    seen: list[Any] = []
+
+    def keep(fig: Any, out: Path | None, name: str, result: Any, fmt: str = "png") -> None:
+        seen.append(fig)
+
+    monkeypatch.setattr(_base, "save_figure", keep)
+    higgs.render(answers, out=tmp_path, console=_quiet())
+    fig = seen[0]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1  # to the right of the axes: covers nothing
+
+
+def _scores(n: int, shift_a: float, shift_b: float, seed: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1], n // 2)
+    common = rng.normal(size=n)  # the two scores share most of their noise, as paired scores do
+    a = y * shift_a + common + 0.3 * rng.normal(size=n)
+    b = y * shift_b + common + 0.3 * rng.normal(size=n)
+    return y, a, b
+
+
+def test_paired_auc_difference_against_sklearn_and_bootstrap() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    y, a, b = _scores(2000, 0.6, 0.8, 11)
+    d = higgs.paired_auc_difference(y, a, b)
+    assert d.auc_a == pytest.approx(roc_auc_score(y, a), abs=1e-12)
+    assert d.auc_b == pytest.approx(roc_auc_score(y, b), abs=1e-12)
+    rng = np.random.default_rng(5)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    boot = []
+    for _ in range(400):
+        i = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        boot.append(roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]))
+    assert d.std == pytest.approx(np.std(boot, ddof=1), rel=0.2)
+    assert d.low < d.difference < d.high
+    assert d.high - d.difference == pytest.approx(1.959964 * d.std, rel=1e-5)
+
+
+def test_verdict_no_when_clearly_below() -> None:
+    """A low-level score clearly worse than the all-feature one on 4,000 events: 'no'."""
+    y, low, all_ = _scores(4000, 0.5, 1.0, 1)
+    d = higgs.paired_auc_difference(y, low, all_)
+    assert d.high < 0
+    assert higgs.recovery_answer(d) == "no"
+
+
+def test_verdict_cannot_tell_on_100_events() -> None:
+    """The same kind of gap on 100 test events (--quick): the interval does not decide."""
+    y, low, all_ = _scores(100, 0.9, 1.0, 2)
+    d = higgs.paired_auc_difference(y, low, all_)
+    assert d.low < -higgs.TOLERANCE
+    assert d.high > 0
+    assert higgs.recovery_answer(d) == "cannot tell at this sample size"
+
+
+def test_verdict_yes_when_the_scores_agree() -> None:
+    y, low, _ = _scores(4000, 1.0, 1.0, 3)
+    d = higgs.paired_auc_difference(y, low, low)
+    assert d.difference == 0.0
+    assert higgs.recovery_answer(d) == "yes"
+    y, a, b = _scores(20000, 1.0, 0.99, 4)
+    d = higgs.paired_auc_difference(y, a, b)
+    assert d.low >= -higgs.TOLERANCE
+    assert higgs.recovery_answer(d) == "yes"

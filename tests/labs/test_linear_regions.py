@@ -103,6 +103,54 @@ def test_region_count_is_the_number_of_activation_patterns(
         assert info["regions_both"] <= info["max_regions"]
 
 
+def _circle_patterns(weights: list[Any], radii: Any, n_angles: int) -> dict[bytes, float]:
+    """Independent oracle: activation patterns (torch hooks) on circles, first radius of each."""
+    net = torch_net(weights)
+    first: dict[bytes, float] = {}
+    angles = torch.linspace(0, 2 * np.pi, n_angles + 1, dtype=torch.float64)[:-1]
+    for r in radii:
+        signs: list[torch.Tensor] = []
+        hooks = [
+            m.register_forward_hook(lambda _m, inp, _o, acc=signs: acc.append(inp[0] > 0))
+            for m in net
+            if isinstance(m, nn.ReLU)
+        ]
+        with torch.no_grad():
+            net(float(r) * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1))
+        for h in hooks:
+            h.remove()
+        for row in torch.unique(torch.cat(signs, dim=1).to(torch.uint8), dim=0).numpy():
+            first.setdefault(row.tobytes(), float(r))
+    return first
+
+
+def test_deep_window_finds_the_far_regions(lab_run: tuple[Any, Path]) -> None:
+    a = lab_run[0].answers
+    deep, shallow = a["2-5-5-5-5-1"], a["2-20-1"]
+    first = _circle_patterns(deep["weights"], np.geomspace(0.5, 1e6, 400), 4000)
+    far = {p: r for p, r in first.items() if r > shallow["zoom_half_width"]}
+    # the deep net has regions beyond the shallow net's window: reusing it misses them
+    assert far
+    assert deep["regions_beyond_shallow_window"] >= len(far)
+    # the window derived from the deep net's own breakpoints reaches every one of them
+    assert deep["zoom_half_width"] >= max(far.values()) > shallow["zoom_half_width"]
+    assert deep["regions_both"] >= len(first)
+    assert deep["zoom_radius"] is None
+
+
+def test_shallow_rays_meet_every_region(lab_run: tuple[Any, Path]) -> None:
+    info = lab_run[0].answers["2-20-1"]
+    # 20 lines in general position: the rays and grids find all 211 cells, none more
+    assert info["regions_rays"] == info["regions_both"] == info["max_regions"] == 211
+
+
+def test_gradient_observation_is_computed(lab_run: tuple[Any, Path]) -> None:
+    for name in NETS:
+        frac = lab_run[0].answers[name]["gradient_constant_fraction"]
+        # a boundary pixel is one whose 3x3 neighbourhood crosses a line: few at 500 points
+        assert 0.8 < frac < 1.0
+
+
 def test_figures(lab_run: tuple[Any, Path]) -> None:
     result, out = lab_run
     expected = sorted(f"{kind}_{name}.png" for kind in ("output", "gradient") for name in NETS)

@@ -12,14 +12,19 @@ from rich.console import Console
 from scipy import integrate, optimize, stats
 
 from neyman.errors import ConfigError
-from neyman.labs import get_lab, loss_functions
+from neyman.labs import _base, get_lab, loss_functions
 
 
 @pytest.fixture(scope="module")
-def lab_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+def answers() -> Any:
+    return loss_functions.compute(quick=True, console=Console(file=io.StringIO()))
+
+
+@pytest.fixture(scope="module")
+def lab_run(answers: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
     out = tmp_path_factory.mktemp("loss_functions")
     buf = io.StringIO()
-    result = loss_functions.run(quick=True, out=out, console=Console(file=buf, width=120))
+    result = loss_functions.render(answers, out=out, console=Console(file=buf, width=120))
     return result, buf.getvalue(), out
 
 
@@ -68,6 +73,26 @@ def test_printed_and_figure(lab_run: Any) -> None:
     assert "What each loss learns" in text
     assert "c³ - 6c² + 18c - 24 = 0" in text
     assert [p.name for p in result.figures] == ["losses.png"]
+
+
+def test_legend_names_are_readable_and_beside_the_curves(
+    lab_run: Any, answers: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Legends say "0-1 loss", not the code name zero_one, and do not cover the events."""
+    result, text, _ = lab_run
+    assert "0-1 loss" in text and "zero_one" not in text and "fourth_power" not in text
+    seen: list[Any] = []
+    monkeypatch.setattr(_base, "save_figure", lambda fig, *args, **kw: seen.append(fig))
+    loss_functions.render(answers, out=tmp_path, console=Console(file=io.StringIO()))
+    fig = seen[0]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    for code, name in loss_functions.LOSS_NAMES.items():
+        assert f"{name} (learned)" in labels
+        assert not any(code in label for label in labels)
+    assert "exact mode" in labels and "exact 4th-power minimiser" in labels
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
 
 
 def test_bad_options() -> None:

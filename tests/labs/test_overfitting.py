@@ -90,6 +90,11 @@ def test_output_and_figures(lab_run: tuple[Any, str, Path]) -> None:
     result, text, out = lab_run
     for needle in ("val min (ep)", "early stop", "3-fold cross-validated AUC", "Best regular"):
         assert needle in text, needle
+    # CPU time is measured and shown next to each variant (docs quote CPU, not only wall)
+    for r in result.answers["variants"].values():
+        assert r["cpu_seconds"] > 0
+    assert "CPU s" in text
+    assert text.index("… none:") < text.index("… fold 1/3 done") < text.index("val min (ep)")
     names = sorted(p.name for p in result.figures)
     assert names == ["boundaries.png", "history.png", "variants.png"]
     for p in result.figures:

@@ -12,7 +12,7 @@ from rich.console import Console
 from sklearn.linear_model import Perceptron as SklearnPerceptron
 
 from neyman.errors import ConfigError
-from neyman.labs import get_lab, perceptron_xor
+from neyman.labs import _base, get_lab, perceptron_xor
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,40 @@ def test_regressor_converges(lab_run: Any) -> None:
 def test_figures_and_options(lab_run: Any) -> None:
     result, text, _ = lab_run
     assert "XOR with an MLP" in text
-    assert [p.name for p in result.figures] == ["perceptron.png", "regression_history.png"]
-    with pytest.raises(ConfigError, match="takes no option 'rowz'; did you mean 'rows'"):
-        perceptron_xor.run(quick=True, console=Console(file=io.StringIO()), rowz=3)
+    assert [p.name for p in result.figures] == [
+        "perceptron.png",
+        "xor_mlp.png",
+        "regression_history.png",
+    ]
+    assert all(p.is_file() for p in result.figures)
+    with pytest.raises(ConfigError, match="no option 'epoch'; did you mean 'epochs'"):
+        perceptron_xor.run(quick=True, console=Console(file=io.StringIO()), epoch=3)
+
+
+def test_figures_have_axis_labels_and_the_xor_boundary(
+    lab_run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    answers = perceptron_xor.compute(quick=True, console=Console(file=io.StringIO()), epochs=2)
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(
+        _base, "save_figure", lambda fig, out, name, *a, **k: seen.__setitem__(name, fig)
+    )
+    perceptron_xor.render(answers, out=tmp_path, console=Console(file=io.StringIO()))
+    for ax in seen["perceptron"].axes:
+        assert ax.get_xlabel() == "input x1" and ax.get_ylabel() == "input x2"
+    ax = seen["xor_mlp"].axes[0]
+    assert ax.get_xlabel() == "input x1"
+    # the drawn P = 0.5 contour separates the XOR inputs: the MLP's own probabilities
+    gx, gy, p = answers.xor_grid
+    for (x1, x2), label in zip(perceptron_xor.INPUTS, perceptron_xor.GATES["XOR"], strict=True):
+        i, j = np.argmin(np.abs(gy[:, 0] - x2)), np.argmin(np.abs(gx[0] - x1))
+        assert (p[i, j] > 0.5) == bool(label)
+    assert len(ax.collections) >= 2  # the probability map and the contour
+
+
+def test_perceptron_epochs_option() -> None:
+    a = perceptron_xor.compute(
+        quick=True, console=Console(file=io.StringIO()), perceptron_epochs=7, epochs=1
+    )
+    assert a.perceptron_epochs["XOR"] == 7
+    assert a.epochs == 1

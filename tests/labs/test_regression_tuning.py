@@ -47,9 +47,48 @@ def test_best_model_beats_the_baselines(lab_run: tuple[Any, str, Path]) -> None:
     assert a["rmse_hand"] < a["rmse_mean"]
     assert 0 < a["rmse_best_err"] < a["rmse_best"]
     assert 0 < a["rmse_hand_err"] < a["rmse_hand"]
+    # the verdict follows from the paired MSE difference and its error, not from a coin flip
+    d, err = a["tuning_difference"]
+    assert err > 0
     assert a["better_tuning"] == (
-        "grid search" if a["rmse_best"] < a["rmse_hand"] else "hand tuning"
-    )
+        "grid search" if d < -2 * err else "hand tuning" if d > 2 * err else
+        "neither (within 2 standard errors on these events)"
+    )  # fmt: skip
+    # the mean of per-event squared-error differences is the difference of the two MSEs
+    assert d == pytest.approx(a["rmse_best"] ** 2 - a["rmse_hand"] ** 2, rel=1e-9, abs=1e-9)
+
+
+def test_lecture_recipe(lab_run: tuple[Any, str, Path]) -> None:
+    """Borsato's exercise 3: 64-64 + RMSprop, 4-fold validation, a second loss."""
+    result, text, _ = lab_run
+    recipe = result.answers["recipe"]
+    assert set(recipe) == {"mse", "mae"}
+    for r in recipe.values():
+        assert len(r["fold_mae"]) == regression_tuning.RECIPE_FOLDS == 4
+        assert r["cv_mae"] == pytest.approx(np.mean(r["fold_mae"]), rel=1e-12)
+        assert r["cv_mae_std"] == pytest.approx(np.std(r["fold_mae"], ddof=1), rel=1e-12)
+        assert r["test_mae"] <= r["test_rmse"]  # |e| averages below sqrt(mean e²)
+        assert 0 < r["test_mae_err"] < r["test_mae"]
+        assert r["test_rmse"] < result.answers["rmse_mean"]
+    assert "4. The lecture's recipe" in text and "absolute error (mae)" in text
+    model = regression_tuning._recipe_model("mae", 3, 0)
+    params = model.get_params()
+    assert params[f"{regression_tuning.PREFIX}hidden"] == (64, 64)
+    assert params[f"{regression_tuning.PREFIX}optimizer"] == "rmsprop"
+    assert params[f"{regression_tuning.PREFIX}loss"] == "mae"
+    assert params[f"{regression_tuning.PREFIX}activation"] == "relu"
+
+
+def test_paired_difference_and_verdict() -> None:
+    rng = np.random.default_rng(8)
+    y = rng.normal(size=500)
+    a, b = y + 0.5 * rng.normal(size=500), y + 1.0 * rng.normal(size=500)
+    d = regression_tuning._paired(y, a, b, "abs")
+    per = np.abs(a - y) - np.abs(b - y)
+    assert d == pytest.approx((per.mean(), per.std(ddof=1) / np.sqrt(500)), rel=1e-12)
+    assert regression_tuning._which(d, "a", "b") == "a"
+    assert regression_tuning._which((0.1, 0.2), "a", "b").startswith("neither")
+    assert regression_tuning._which((0.5, 0.2), "a", "b") == "b"
 
 
 def test_rmse_error_is_the_delta_method_value() -> None:
@@ -88,8 +127,13 @@ def test_search_table_covers_the_grid(lab_run: tuple[Any, str, Path]) -> None:
     assert len({len(h) for h in space[f"{regression_tuning.PREFIX}hidden"]}) == 2  # 1 and 2 layers
     expected = {tuple(sorted(zip(space, combo, strict=True))) for combo in product(*space.values())}
     got = {
-        tuple(sorted((regression_tuning.PREFIX + k, v) for k, v in r["params"].items()))
-        for r in a["search"]
+        tuple(
+            sorted(
+                (regression_tuning.PREFIX + k, tuple(v) if isinstance(v, list) else v)
+                for k, v in r["params"].items()
+            )
+        )
+        for r in a["search"]  # answers are plain values: the tuple (32,) is the list [32]
     }
     assert got == expected
     best = min(a["search"], key=lambda r: r["cv_rmse"])

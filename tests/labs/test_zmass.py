@@ -67,6 +67,41 @@ def test_network_has_10901_parameters(cms_run: Any) -> None:
     assert net.hidden == (100, 100)
     assert net.output == "linear"
     assert net.loss == "mse"
+    # the sheet trains with plain SGD (Keras' SGD(): lr 0.01, no momentum)
+    assert (net.optimizer, net.momentum, net.lr) == ("sgd", 0.0, 0.01)
+
+
+def test_raw_sgd_divergence_is_reported(cms_run: Any) -> None:
+    a, text = cms_run[0].answers, cms_run[1]
+    assert a["lr"] == 0.01
+    if a["raw_diverged"]:
+        assert a["raw_diverged"][0] == 0.01
+        assert a["raw_lr"] < min(a["raw_diverged"])
+        assert "diverged" in text
+    else:
+        assert a["raw_lr"] == 0.01
+
+
+def test_question_d_why_zero_mean_and_no_large_values(cms_run: Any) -> None:
+    a, text = cms_run[0].answers, cms_run[1]
+    frame = pd.read_csv(CMS)
+    # pT in GeV is the largest raw input, angles the smallest; units of 100 GeV shrink pT
+    assert a["scales_raw"]["rms_max"] > 5 * a["scales_raw"]["rms_min"]
+    assert a["scales_units"]["rms_max"] < 2.5
+    assert a["scales_raw"]["rms_max"] == pytest.approx(
+        np.sqrt(np.mean(frame[["pt1", "pt2"]].to_numpy() ** 2, axis=0)).max(), rel=0.15
+    )
+    assert "why a mean near 0, why no large values" in text
+
+
+def test_input_scales_counts_units_that_never_bend() -> None:
+    rng = np.random.default_rng(3)
+    centred = rng.normal(size=(2000, 6))
+    far = centred + 1000.0
+    # inputs far from zero: w·mean dominates, every ReLU is on or off for all events
+    assert zmass.input_scales(far, 0)["units_without_kink"] > 0.95
+    assert zmass.input_scales(centred, 0)["units_without_kink"] < 0.05
+    assert zmass.input_scales(far, 0)["mean_abs_max"] == pytest.approx(1000.0, abs=0.2)
 
 
 def test_comparison_table_on_held_out_events(cms_run: Any) -> None:
@@ -83,10 +118,15 @@ def test_comparison_table_on_held_out_events(cms_run: Any) -> None:
     gain_f = a["models"]["units"]["mse"] / a["models"]["features"]["mse"]
     assert a["gain_units"] == pytest.approx(gain_u, rel=1e-12)
     assert a["gain_features"] == pytest.approx(gain_f, rel=1e-12)
-    if max(gain_u, gain_f) <= 1:
+    # the verdict follows from paired MSE differences with their standard errors
+    helped = {"units": a["units_helped"], "features": a["features_helped"]}
+    if not any(helped.values()):
         assert a["mattered_more"] == "neither"
     else:
-        assert a["mattered_more"] == ("units" if gain_u > gain_f else "features")
+        gains = {"units": gain_u, "features": gain_f}
+        assert a["mattered_more"] == max((k for k in helped if helped[k]), key=gains.__getitem__)
+    for key in MODELS:  # standard error of a mean of squared errors, recomputed from the MSE
+        assert 0 < a["models"][key]["mse_error"] < a["models"][key]["mse"]
     # the mean-of-training baseline and the linear fit are what "what it learned" compares to
     assert a["baseline_mse"] > 0 and a["raw_linear_mse"] > 0
     assert -1 <= a["raw_corr_true"] <= 1
@@ -108,8 +148,12 @@ def test_generated_events_units_help(tmp_path: Path) -> None:
 
 
 def test_missing_file_names_it_and_the_url(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"dielectron\.csv.*opendata\.cern\.ch"):
+    with pytest.raises(DataError, match=r"dielectron\.csv.*opendata\.cern\.ch") as err:
         zmass.run(quick=True, console=Console(file=io.StringIO()), data=str(tmp_path / "no.csv"))
+    # the advice fits both worlds: the CLI flag and the Python keyword
+    assert "neyman lab zmass --data FILE" in str(err.value)
+    assert "data='FILE'" in str(err.value)
+    assert err.value.path is not None and err.value.path.endswith("no.csv")
 
 
 def test_bad_options() -> None:

@@ -336,3 +336,108 @@ def test_batch_size_one_per_event_sgd(rng: np.random.Generator) -> None:
     assert len(clf.history_["loss"]) == 3 and clf.backend_ == "torch"
     fast = MLPClassifier((4,), batch_size=1, optimizer="sgd", lr=0.05, epochs=3, **FAST).fit(X, y)
     assert fast.backend_ == "fast"  # small per-event SGD picks the compiled loop by default
+
+
+def _plain_sgd_loop(X: np.ndarray, y: np.ndarray, *, seed: int, lr: float, epochs: int) -> Any:
+    """The course's plain PyTorch loop: default ``torch.optim.SGD`` (momentum 0), one event
+    per step, mean BCE on the logit, the per-epoch order ``MLPClassifier`` documents."""
+    from neyman.models.mlp import build_mlp
+    from neyman.train import epoch_permutation, epoch_seed
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        net = build_mlp(2, (10, 10), 1, activation="tanh")
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    Xt = torch.from_numpy(X.astype(np.float32))
+    yt = torch.from_numpy(y.astype(np.float32)).reshape(-1, 1)
+    for epoch in range(epochs):
+        for i in epoch_permutation(len(X), epoch_seed(seed, epoch)).tolist():
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                net(Xt[i : i + 1]), yt[i : i + 1]
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return net
+
+
+def test_sheet_sgd_is_plain_sgd_as_in_pytorch_and_keras() -> None:
+    """Issue 18 item 4: ``optimizer="sgd"`` defaults to momentum 0, as torch and Keras."""
+    from neyman.datasets import charges
+
+    ds = charges()
+    X, y = np.asarray(ds.X, dtype=np.float32), np.asarray(ds.y)
+    clf = MLPClassifier(
+        (10, 10), activation="tanh", optimizer="sgd", lr=0.01, batch_size=1, epochs=10,
+        random_state=7, verbose=0,
+    ).fit(X, y)  # fmt: skip
+    assert clf.momentum == 0.0
+    ref = _plain_sgd_loop(X, y, seed=7, lr=0.01, epochs=10)
+    ours = torch.cat([p.detach().ravel() for p in clf.module_.parameters()])
+    theirs = torch.cat([p.detach().ravel() for p in ref.parameters()])
+    assert float((ours - theirs).abs().max()) < 1e-5
+    with torch.inference_mode():
+        z = ref(torch.from_numpy(X)).numpy()[:, 0]
+    p_ref = 1.0 / (1.0 + np.exp(-z))
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], p_ref, atol=1e-5)
+    # with the old default (momentum 0.9) the same call lands elsewhere
+    heavy = MLPClassifier(
+        (10, 10), activation="tanh", optimizer="sgd", lr=0.01, momentum=0.9, batch_size=1,
+        epochs=10, random_state=7, verbose=0,
+    ).fit(X, y)  # fmt: skip
+    moved = torch.cat([p.detach().ravel() for p in heavy.module_.parameters()])
+    assert float((moved - theirs).abs().max()) > 1e-2
+
+
+def test_training_record_in_history_and_model_directory(
+    rng: np.random.Generator, tmp_path: Any
+) -> None:
+    import json
+
+    from neyman.models import load
+
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = MLPClassifier((8,), epochs=2, verbose=0, random_state=0, n_threads=1).fit(X, y)
+    assert (clf.history_.backend, clf.history_.precision) == ("torch", "fp32")
+    assert clf.backend_ == "torch" and clf.precision_ == "fp32"
+    clf.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    expected = {"backend": "torch", "precision": "fp32", "n_threads": 1}
+    assert meta["state"]["training"] == expected
+    loaded = load(tmp_path / "m")
+    assert loaded.history_.record() == clf.history_.record()  # type: ignore[attr-defined]
+    assert loaded.history_ == clf.history_  # type: ignore[attr-defined]
+
+
+def test_bf16_keeps_float32_weights_and_learns(rng: np.random.Generator) -> None:
+    X = rng.normal(size=(400, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    kw: dict[str, Any] = {"epochs": 20, "lr": 1e-2, "verbose": 0, "random_state": 0}
+    bf16 = MLPClassifier((32,), precision="bf16", **kw).fit(X, y)
+    fp32 = MLPClassifier((32,), precision="fp32", **kw).fit(X, y)
+    assert bf16.precision_ == "bf16" and bf16.history_.precision == "bf16"
+    assert all(p.dtype == torch.float32 for p in bf16.module_.parameters())
+    assert bf16.score(X, y) > 0.95
+    # bf16 rounds the products: a different trajectory from fp32, but close in loss
+    assert bf16.history_["loss"] != fp32.history_["loss"]
+    assert abs(bf16.history_["loss"][-1] - fp32.history_["loss"][-1]) < 0.02
+
+
+def test_auto_precision_is_fp32_for_small_networks(rng: np.random.Generator) -> None:
+    from neyman.models._torch import resolve_precision
+
+    X = rng.normal(size=(50, 3))
+    clf = MLPClassifier((8,), epochs=1, verbose=0).fit(X, X[:, 0] > 0)
+    assert clf.precision == "auto" and clf.precision_ == "fp32"
+    cpu = torch.device("cpu")
+    assert resolve_precision("bf16", cpu, work=1.0, batch_size=1) == "bf16"
+    assert resolve_precision("auto", torch.device("meta"), work=1e12, batch_size=4096) == "fp32"
+
+
+def test_fast_backend_refuses_bf16(rng: np.random.Generator) -> None:
+    X = rng.normal(size=(30, 2))
+    clf = MLPClassifier((4,), precision="bf16", backend="fast", batch_size=1, verbose=0)
+    with pytest.raises(ConfigError, match="precision='bf16'") as info:
+        clf.fit(X, X[:, 0] > 0)
+    assert info.value.key == "backend"

@@ -19,9 +19,8 @@ from torch import nn
 
 from neyman.datasets import charges
 from neyman.errors import ModelError
-from neyman.models._torch import _accuracy, _Loss, _mae
 from neyman.models.mlp import build_mlp
-from neyman.train import TrainConfig
+from neyman.train import LossSpec, TrainConfig
 from neyman.train import fit as torch_fit
 from neyman.train.fast import FAST_LOSSES, fit, unsupported
 
@@ -62,7 +61,7 @@ def _both(
     X, _ = _charges()
     y = _targets(output, k)
     w = np.linspace(0.2, 3.0, len(X)).astype(np.float32) if weights else None
-    metric = ("mae", _mae(output)) if output == "linear" else ("accuracy", _accuracy(output))
+    metric_name = "mae" if output == "linear" else "accuracy"
     val = (X[::7] + 0.5, y[::7], None) if validation else None
     settings: dict[str, Any] = {"epochs": 3, "batch_size": 1, "optimizer": "sgd", "lr": 0.01}
     settings.update(momentum=0.0, seed=11)
@@ -72,14 +71,10 @@ def _both(
     for trainer in ("torch", "fast"):
         torch.manual_seed(5)
         net = build_mlp(2, hidden, k, activation=activation)
-        lf = _Loss(output, loss, k)
-        if trainer == "torch":
-            h = torch_fit(net, lf, X, y, w, config=cfg, validation=val, metric=metric)
-        else:
-            h = fit(
-                net, lf, X, y, w, config=cfg, output=output, loss=loss, validation=val,
-                metric=metric,
-            )  # fmt: skip
+        spec = LossSpec(output, loss, k, metric_name)
+        trainer_fit = torch_fit if trainer == "torch" else fit
+        h = trainer_fit(net, spec, X, y, w, config=cfg, validation=val)
+        assert h.backend == trainer
         runs.append((net, h))
     return runs[0], runs[1]
 
@@ -147,28 +142,36 @@ def test_linear_model_without_hidden_layers() -> None:
 def test_unsupported_settings_are_named() -> None:
     base = TrainConfig(optimizer="sgd", batch_size=1)
     net = build_mlp(2, (4,), 1)
-    assert unsupported(net, base, output="sigmoid", loss="bce", metric="accuracy") is None
+    bce = LossSpec("sigmoid", "bce", 1, "accuracy")
+    assert unsupported(net, base, bce) is None
     dropped = build_mlp(2, (4,), 1, dropout=0.2)
-    assert unsupported(dropped, base, output="sigmoid", loss="bce") == "dropout=0.2"
+    assert unsupported(dropped, base, bce) == "dropout=0.2"
     conv = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 1))
-    assert unsupported(conv, base, output="sigmoid", loss="bce") == "layer Conv2d"
+    assert unsupported(conv, base, bce) == "layer Conv2d"
     plateau = TrainConfig(optimizer="sgd", lr_schedule="plateau")
-    assert unsupported(net, plateau, output="sigmoid", loss="bce") == "lr_schedule='plateau'"
+    assert unsupported(net, plateau, bce) == "lr_schedule='plateau'"
     gpu = TrainConfig(device="cuda")
-    assert unsupported(net, gpu, output="sigmoid", loss="bce") == "device='cuda'"
-    assert "loss='bce'" in str(unsupported(net, base, output="linear", loss="bce"))
+    assert unsupported(net, gpu, bce) == "device='cuda'"
+    bf16 = TrainConfig(precision="bf16")
+    assert unsupported(net, bf16, bce) == "precision='bf16'"
+    assert unsupported(net, base, torch.nn.functional.mse_loss) == (
+        "loss function function (needs a LossSpec)"
+    )
     mixed = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 1))
-    assert unsupported(mixed, base, output="sigmoid", loss="bce") == "mixed activations Tanh/ReLU"
+    assert unsupported(mixed, base, bce) == "mixed activations Tanh/ReLU"
 
 
 def test_fit_refuses_unsupported_network() -> None:
     X, y = _charges()
     net = build_mlp(2, (4,), 1, dropout=0.5)
-    with pytest.raises(ModelError, match=r"does not support dropout=0\.5; use backend='torch'"):
+    with pytest.raises(
+        ModelError, match=r"does not support dropout=0\.5; use backend='torch'"
+    ) as info:
         fit(
-            net, _Loss("sigmoid", "bce", 1), X, y.astype(np.float32).reshape(-1, 1),
-            config=TrainConfig(optimizer="sgd"), output="sigmoid", loss="bce",
+            net, LossSpec("sigmoid", "bce", 1), X, y.astype(np.float32).reshape(-1, 1),
+            config=TrainConfig(optimizer="sgd"),
         )  # fmt: skip
+    assert info.value.value == "dropout=0.5"
 
 
 def test_divergence_is_a_model_error() -> None:
@@ -177,7 +180,7 @@ def test_divergence_is_a_model_error() -> None:
     net = build_mlp(2, (4,), 1)
     with pytest.raises(ModelError, match="training diverged"):
         fit(
-            net, _Loss("linear", "mse", 1), X, y, output="linear", loss="mse",
+            net, LossSpec("linear", "mse", 1), X, y,
             config=TrainConfig(optimizer="sgd", lr=10.0, momentum=0.0, batch_size=1, epochs=3),
         )  # fmt: skip
 
@@ -189,8 +192,8 @@ def test_progress_bar_names_the_fast_backend(
     X, y = _charges()
     net = build_mlp(2, (4,), 1)
     history = fit(
-        net, _Loss("sigmoid", "bce", 1), X, y.astype(np.float32).reshape(-1, 1),
-        config=TrainConfig(optimizer="sgd", epochs=2, verbose=2), output="sigmoid", loss="bce",
+        net, LossSpec("sigmoid", "bce", 1), X, y.astype(np.float32).reshape(-1, 1),
+        config=TrainConfig(optimizer="sgd", epochs=2, verbose=2),
     )  # fmt: skip
     err = capsys.readouterr().err
     assert "training (fast backend)" in err and "2/2" in err

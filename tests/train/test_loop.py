@@ -204,7 +204,7 @@ def test_early_stopping_restores_best(rng: np.random.Generator) -> None:
         _bce,
         X,
         y,
-        config=TrainConfig(epochs=100, lr=0.5, optimizer="sgd"),
+        config=TrainConfig(epochs=100, lr=0.5, optimizer="sgd", momentum=0.9),
         validation=(X[:30], y[:30], None),
         callbacks=[stopper],
     )

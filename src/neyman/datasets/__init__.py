@@ -11,6 +11,8 @@ classification toys). Read in this order:
 - :mod:`~neyman.datasets.real`: :func:`magic`, :func:`cms_dielectron`, :func:`cms_zee`,
   :func:`higgs`, :func:`susy`, :func:`digits`, :func:`mnist` (path, else cache, else a
   checksummed download; see :mod:`~neyman.datasets._fetch`);
+- :mod:`~neyman.datasets.top_tagging`: :func:`top_tagging_jets`, the Top Tagging Reference
+  dataset's jets as constituents (the table of ``neyman generate jets``);
 - :mod:`~neyman.datasets.drell_yan`: :func:`drell_yan_ee`, generated Z/γ* -> ee events;
 - :mod:`~neyman.datasets.registry`: the table behind ``neyman datasets list | info | fetch``.
 
@@ -47,6 +49,7 @@ from neyman.datasets.registry import (
     list_datasets,
     load_dataset,
 )
+from neyman.datasets.top_tagging import top_tagging_jets
 from neyman.datasets.toys import charges, circles, linearly_separable, moons, rings, xor
 
 __all__ = [
@@ -77,5 +80,6 @@ __all__ = [
     "read_idx",
     "rings",
     "susy",
+    "top_tagging_jets",
     "xor",
 ]

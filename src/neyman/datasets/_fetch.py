@@ -43,6 +43,10 @@ class RemoteFile:
     known_hash: str | None = None
 
 
+#: how a user hands a file over, on the command line and in Python (one phrase, every message)
+_GIVE = "--data FILE for neyman lab, --path FILE for neyman datasets fetch, path= in Python"
+
+
 def data_dir() -> Path:
     """The cache directory: ``$NEYMAN_DATA_DIR`` if set, else ``~/.cache/neyman``."""
     env = os.environ.get("NEYMAN_DATA_DIR")
@@ -84,25 +88,28 @@ def locate(remote: RemoteFile, path: str | os.PathLike[str] | None = None) -> Pa
                 return inside
             msg = (
                 f"{remote.filename} not found in folder {given}; download it from "
-                f"{remote.url} into that folder, or pass the file itself as path="
+                f"{remote.url} into that folder, or give the file itself ({_GIVE})"
             )
-            raise DataError(msg)
+            raise DataError(msg, path=str(inside))
         if given.is_file():
             return given
-        msg = f"data file {given} does not exist; download {remote.filename} from {remote.url} and pass its path"
-        raise DataError(msg)
+        msg = (
+            f"data file {given} does not exist; download {remote.filename} from {remote.url} "
+            f"and give its path ({_GIVE})"
+        )
+        raise DataError(msg, path=str(given))
 
     cache = data_dir()
     cached = cache / remote.filename
     if cached.is_file():
         return cached
     hint = (
-        f"get {remote.filename} from {remote.url} and pass path=, or save it as {cached} "
-        f"(cache folder set by NEYMAN_DATA_DIR)"
+        f"get {remote.filename} from {remote.url} and give its path ({_GIVE}), or save it "
+        f"as {cached} (cache folder set by NEYMAN_DATA_DIR)"
     )
     if _offline():
         msg = f"{remote.filename} is not in the cache and NEYMAN_OFFLINE is set; {hint}"
-        raise DataError(msg)
+        raise DataError(msg, path=str(cached))
     return _download(remote, cache, hint)
 
 

@@ -358,6 +358,26 @@ def cms_zee(path: PathLike | None = None, *, features: Sequence[str] | None = No
 
 
 # ----------------------------------------------------------------------------- HIGGS / SUSY
+def _uci_columns(file: Path, names: list[str]) -> list[str] | None:
+    """Column names for a CSV whose first line is a header row, else None (the UCI file).
+
+    The course reads the file with ``pd.read_csv``, so copies saved from a DataFrame carry a
+    header: its label column is the one called ``label`` (any case; else the first), and the
+    other columns are the features in UCI order, whatever they are called.
+    """
+    header = [f.strip().strip('"').strip() for f in _first_line(file).split(",")]
+    try:
+        [float(f) for f in header]
+    except ValueError:
+        pass
+    else:
+        return None  # numbers: no header row
+    lower = [h.lower() for h in header]
+    at = lower.index("label") if "label" in lower else 0
+    it = iter(names)
+    return ["label" if i == at else next(it) for i in range(len(header))]
+
+
 def _read_uci_benchmark(
     file: Path, names: list[str], rows: int | None, chunk_rows: int
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
@@ -370,21 +390,21 @@ def _read_uci_benchmark(
             df = df.iloc[:rows]
         return df[names].to_numpy(np.float32), df["label"].to_numpy().astype(np.int64)
     _check_fields(file, len(names) + 1, f"{len(names)}-feature UCI")
+    columns = _uci_columns(file, names)
     xs: list[npt.NDArray[np.float32]] = []
     ys: list[npt.NDArray[np.int64]] = []
     try:
         reader = pd.read_csv(
             file,
-            header=None,
-            names=["label", *names],
+            header=None if columns is None else 0,
+            names=["label", *names] if columns is None else columns,
             dtype=np.float32,
             chunksize=chunk_rows,
             nrows=rows,
         )
         for chunk in reader:
-            arr = chunk.to_numpy(np.float32)
-            xs.append(arr[:, 1:])
-            ys.append(arr[:, 0].astype(np.int64))
+            xs.append(chunk[names].to_numpy(np.float32))
+            ys.append(chunk["label"].to_numpy(np.float32).astype(np.int64))
     except (ValueError, pd.errors.ParserError, EOFError, OSError) as err:
         msg = f"cannot parse {file} as the UCI benchmark CSV ({err})"
         raise DataError(msg) from err

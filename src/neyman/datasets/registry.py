@@ -16,12 +16,13 @@ from typing import Any, Literal
 from rich.table import Table
 
 from neyman.data import Dataset
-from neyman.datasets import drell_yan, mixtures, real, toys
+from neyman.datasets import drell_yan, mixtures, real, top_tagging, toys
 from neyman.datasets._fetch import RemoteFile, data_dir, locate
-from neyman.errors import ConfigError, did_you_mean
+from neyman.errors import ConfigError, DataError, did_you_mean
 
 __all__ = [
     "DATASETS",
+    "GENERATABLE",
     "DatasetInfo",
     "dataset_info",
     "fetch_dataset",
@@ -255,6 +256,21 @@ _ENTRIES = [
         ),
     ),
     DatasetInfo(
+        "top_tagging",
+        "real",
+        "1,200,000 + 400,000 + 400,000",
+        "up to 200 constituents (E, px, py, pz)",
+        False,
+        "Zenodo record 2603256",
+        "Boosted hadronic top jets against QCD jets, anti-kt R = 0.8, 550 < pT < 650 GeV, "
+        "|eta| < 2, Pythia 8 + Delphes at 14 TeV; read as a jets table with jagged "
+        "constituent columns (the table of `neyman generate jets`).",
+        "G. Kasieczka et al., SciPost Phys. 7, 014 (2019), arXiv:1902.09914",
+        "CC BY 4.0",
+        top_tagging.top_tagging_jets,
+        tuple(top_tagging.TOP_TAGGING_FILES.values()),
+    ),
+    DatasetInfo(
         "drell_yan_ee",
         "generated",
         "n",
@@ -268,6 +284,12 @@ _ENTRIES = [
         drell_yan.drell_yan_ee,
     ),
 ]
+
+#: Real datasets with a generator that writes the same columns: the command that makes one.
+GENERATABLE: dict[str, str] = {
+    "higgs": "neyman generate higgs -n 20000 -o higgs.parquet (needs neyman[generate])",
+    "susy": "neyman generate susy -n 20000 -o susy.parquet (needs neyman[generate])",
+}
 
 #: Every dataset by name.
 DATASETS: dict[str, DatasetInfo] = {e.name: e for e in _ENTRIES}
@@ -330,7 +352,14 @@ def fetch_dataset(name: str, path: str | os.PathLike[str] | None = None) -> Path
             f"nothing to fetch (load it with neyman.datasets.{e.loader.__name__}())"
         )
         raise ConfigError(msg)
-    found = [locate(f, path) for f in e.files]
+    try:
+        found = [locate(f, path) for f in e.files]
+    except DataError as err:
+        if name not in GENERATABLE:
+            raise
+        # the UCI benchmarks are 2-3 GB; a sample in the same columns can be made locally
+        msg = f"{err}; or make a {name.upper()}-like sample: {GENERATABLE[name]}"
+        raise DataError(msg, path=err.path) from err
     return found[0] if len(found) == 1 else found[0].parent
 
 

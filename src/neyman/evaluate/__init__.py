@@ -11,6 +11,9 @@ trained outside neyman. Read in this order:
 - :mod:`~neyman.evaluate.calibration`: reliability curves and score-to-likelihood-ratio maps.
 - :mod:`~neyman.evaluate.regression`: bias and resolution, overall and in bins.
 - :mod:`~neyman.evaluate.ranking`: permutation importance and correlation matrices.
+- :mod:`~neyman.evaluate.inputs`: class-normalised input distributions and their separation.
+- :mod:`~neyman.evaluate.fit`: the expected result of a binned fit of the score (pyhf,
+  ``neyman[stats]``): discovery significance and upper limit on the signal strength.
 
 Every result is a frozen dataclass holding arrays; :mod:`neyman.plot` draws them.
 """
@@ -40,6 +43,15 @@ from neyman.evaluate.classification import (
     significance_scan,
     working_points,
 )
+from neyman.evaluate.fit import (
+    BinnedYields,
+    FitResult,
+    expected_fit,
+    histfactory_spec,
+    pyhf_available,
+    score_histograms,
+)
+from neyman.evaluate.inputs import FeatureDistribution, feature_distributions, separation
 from neyman.evaluate.overtraining import (
     KsResult,
     OvertrainingReport,
@@ -64,8 +76,11 @@ from neyman.evaluate.regression import (
 __all__ = [
     "AucInterval",
     "BinnedResolution",
+    "BinnedYields",
     "ConfusionMatrix",
     "CorrelationMatrices",
+    "FeatureDistribution",
+    "FitResult",
     "KsResult",
     "LikelihoodRatioCalibrator",
     "OptimalityGap",
@@ -81,18 +96,24 @@ __all__ = [
     "confusion_matrix",
     "correlation_matrices",
     "efficiency_at",
+    "expected_fit",
+    "feature_distributions",
+    "histfactory_spec",
     "ks_2samp_weighted",
     "one_vs_rest_roc",
     "optimality_gap",
     "overtraining_check",
     "permutation_importance",
+    "pyhf_available",
     "rejection_at",
     "reliability_curve",
     "residuals",
     "resolution",
     "resolution_in_bins",
     "roc_curve",
+    "score_histograms",
     "score_to_likelihood_ratio",
+    "separation",
     "significance",
     "significance_scan",
     "working_points",

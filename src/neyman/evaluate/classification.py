@@ -11,6 +11,7 @@ Read :class:`RocCurve` first; the other functions build on it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -529,19 +530,38 @@ def working_points(
 # --------------------------------------------------------------------------------------------
 # Significance
 # --------------------------------------------------------------------------------------------
-def significance(s: ArrayLike, b: ArrayLike, kind: str = "asimov") -> FloatArray:
+def significance(
+    s: ArrayLike, b: ArrayLike, kind: str = "asimov", *, background_uncertainty: float = 0.0
+) -> FloatArray:
     """Expected discovery significance for ``s`` signal and ``b`` background events.
 
     ``"s_over_sqrt_b"``: ``s / sqrt(b)``; ``"s_over_sqrt_s_plus_b"``: ``s / sqrt(s + b)``;
     ``"asimov"``: ``sqrt(2 ((s + b) ln(1 + s/b) - s))``, the median significance of a
     counting experiment with known ``b`` (Cowan, Cranmer, Gross, Vitells, Eur. Phys. J. C 71
     (2011) 1554, arXiv:1007.1727). NaN where undefined (``b <= 0``, or ``s + b <= 0``).
+
+    With ``background_uncertainty = r > 0`` (relative, ``sigma_b = r b``; ``"asimov"`` only)
+    the background is known only from an auxiliary measurement and is profiled:
+    ``Z = sqrt(2 [(s+b) ln((s+b)(b+sigma^2) / (b^2 + (s+b) sigma^2))
+    - (b^2/sigma^2) ln(1 + sigma^2 s / (b (b + sigma^2)))])`` (Cowan, "Discovery sensitivity
+    for a counting experiment with background uncertainty", 2012; the Asimov ``Z_A`` of the
+    on/off problem with ``tau = b / sigma^2``).
     """
     choose("significance kind", kind, _SIGNIFICANCE_KINDS)
+    r = float(background_uncertainty)
+    if not (math.isfinite(r) and r >= 0.0):
+        msg = f"background_uncertainty must be a relative uncertainty >= 0, got {r}"
+        raise ConfigError(msg, key="background_uncertainty", value=r)
+    if r > 0 and kind != "asimov":
+        msg = (
+            f"background_uncertainty needs kind='asimov' (got kind='{kind}'); "
+            "s/sqrt(b) and s/sqrt(s+b) have no background uncertainty"
+        )
+        raise ConfigError(msg, key="kind", value=kind)
     s_arr = np.asarray(s, dtype=np.float64)
     b_arr = np.asarray(b, dtype=np.float64)
     out = np.full(np.broadcast(s_arr, b_arr).shape, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if kind == "s_over_sqrt_b":
             ok = b_arr > 0
             np.divide(s_arr, np.sqrt(np.where(ok, b_arr, 1.0)), out=out, where=ok)
@@ -553,7 +573,14 @@ def significance(s: ArrayLike, b: ArrayLike, kind: str = "asimov") -> FloatArray
             ok = (b_arr > 0) & (s_arr >= 0)
             bb = np.where(ok, b_arr, 1.0)
             ss = np.where(ok, s_arr, 0.0)
-            q = 2.0 * ((ss + bb) * np.log1p(ss / bb) - ss)
+            if r > 0:
+                v = (r * bb) ** 2  # sigma_b^2
+                q = 2.0 * (
+                    (ss + bb) * np.log((ss + bb) * (bb + v) / (bb * bb + (ss + bb) * v))
+                    - (bb * bb / v) * np.log1p(v * ss / (bb * (bb + v)))
+                )
+            else:
+                q = 2.0 * ((ss + bb) * np.log1p(ss / bb) - ss)
             # q >= 0 analytically; clip the rounding error for tiny s/b
             out = np.where(ok, np.sqrt(np.clip(q, 0.0, None)), np.nan)
     return np.asarray(out, dtype=np.float64)
@@ -576,6 +603,8 @@ class SignificanceScan:
         Which formula: ``"s_over_sqrt_b"``, ``"s_over_sqrt_s_plus_b"`` or ``"asimov"``.
     best_index : int
         Index of the maximum of ``z`` (ignoring NaN).
+    background_uncertainty : float
+        Relative background uncertainty in the Asimov significance (0: none).
     """
 
     cuts: FloatArray
@@ -584,6 +613,7 @@ class SignificanceScan:
     z: FloatArray
     kind: str
     best_index: int
+    background_uncertainty: float = 0.0
 
     @property
     def best_cut(self) -> float:
@@ -613,6 +643,7 @@ class SignificanceScan:
             "best_z": self.best_z,
             "best_s": self.best_s,
             "best_b": self.best_b,
+            "background_uncertainty": self.background_uncertainty,
         }
 
 
@@ -624,6 +655,8 @@ def significance_scan(
     kind: str = "s_over_sqrt_b",
     cuts: ArrayLike | None = None,
     min_background: float = 0.0,
+    min_background_events: int = 0,
+    background_uncertainty: float = 0.0,
     pos_label: Any = 1,
 ) -> SignificanceScan:
     """Scan the cut ``score >= cut`` and find the one maximising the expected significance.
@@ -639,6 +672,13 @@ def significance_scan(
     min_background : float, default 0
         Cuts leaving a background yield ``B <= min_background`` get ``z = NaN``: tiny,
         statistically meaningless background yields otherwise drive ``S/sqrt(B)`` to infinity.
+    min_background_events : int, default 0
+        Cuts keeping fewer simulated (unweighted) background events than this also get
+        ``z = NaN``: with few events the yield itself is a fluctuation, and the best cut
+        would pick it.
+    background_uncertainty : float, default 0
+        Relative background uncertainty of the Asimov significance (``kind="asimov"`` only),
+        see :func:`significance`.
 
     Returns
     -------
@@ -657,16 +697,24 @@ def significance_scan(
     first = np.searchsorted(s_sorted, cut_arr, side="left")
     sig = ws[-1] - ws[first]
     bkg = wb[-1] - wb[first]
-    z = significance(sig, bkg, kind)
-    z = np.where(bkg > min_background, z, np.nan)
+    z = significance(sig, bkg, kind, background_uncertainty=background_uncertainty)
+    nb = np.r_[0, np.cumsum(~is_pos[order])]
+    n_bkg = nb[-1] - nb[first]
+    z = np.where((bkg > min_background) & (n_bkg >= min_background_events), z, np.nan)
     if np.all(np.isnan(z)):
         msg = (
-            f"no cut leaves a background yield above min_background={min_background:g}; "
-            "lower min_background or check the weights"
+            f"no cut leaves a background yield above min_background={min_background:g} "
+            f"with >= {min_background_events} background events; lower them or check the weights"
         )
         raise DataError(msg)
     return SignificanceScan(
-        cuts=cut_arr, s=sig, b=bkg, z=z, kind=kind, best_index=int(np.nanargmax(z))
+        cuts=cut_arr,
+        s=sig,
+        b=bkg,
+        z=z,
+        kind=kind,
+        best_index=int(np.nanargmax(z)),
+        background_uncertainty=float(background_uncertainty),
     )
 
 

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -214,17 +215,28 @@ class _Parts:
 
 
 def _results(
-    tasks: list[_Task], jobs: int, progress: ProgressCallback | None, parts: _Parts | None
+    tasks: list[_Task],
+    jobs: int,
+    progress: ProgressCallback | None,
+    parts: _Parts | None,
+    *,
+    runner: Callable[..., _Result] = _run_task,
+    quiet_runner: Callable[[Any], _Result] = _run_task_quiet,
 ) -> Iterator[_Result]:
+    """Results of ``tasks`` in order: from ``parts`` when saved, else run (and saved).
+
+    ``runner(task, progress)`` and ``quiet_runner(task)`` (module-level, so that spawned
+    workers can import them) run one task; ``neyman.generate.jets`` passes its own.
+    """
     cached = [None if parts is None else parts.load(i, t) for i, t in enumerate(tasks)]
     todo = [t for t, c in zip(tasks, cached, strict=True) if c is None]
     if jobs == 1 or len(todo) <= 1:
-        fresh: Iterator[_Result] = (_run_task(t, progress) for t in todo)
+        fresh: Iterator[_Result] = (runner(t, progress) for t in todo)
         pool = None
     else:
         # "spawn": Pythia and FastJet hold C++ state that must not be shared by fork.
         pool = multiprocessing.get_context("spawn").Pool(processes=min(jobs, len(todo)))
-        fresh = pool.imap(_run_task_quiet, todo)  # imap keeps the task order
+        fresh = pool.imap(quiet_runner, todo)  # imap keeps the task order
     try:
         for index, (task, hit) in enumerate(zip(tasks, cached, strict=True)):
             if hit is not None:

@@ -9,6 +9,7 @@ Usage::
 
     neyman generate higgs -n 20000 -o higgs.parquet --seed 1 --jobs 2
     neyman generate zee -n 1000 -o zee.parquet --no-hadronization
+    neyman generate jets --process top -n 5000 -o top.parquet --pt-min 550 --pt-max 650
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _PROCESS_HELP = {
     "higgs": "gg -> H0 -> W H+- -> W W h(bb) against t tbar, 8 TeV (UCI HIGGS columns)",
     "susy": "chargino pairs -> W chi0 W chi0 against WW, 8 TeV (UCI SUSY columns)",
     "zee": "Drell-Yan Z/gamma* -> e e, 7 TeV (CMS dielectron columns)",
+    "jets": "anti-kt jets with their constituents, 14 TeV: --process top|qcd|quark|gluon",
 }
 
 
@@ -63,8 +65,54 @@ def add_generate_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--chunk-size", type=int, default=1000, help="accepted events per chunk and class"
     )
+    jets = parser.add_argument_group("jets (neyman.generate.jets)")
+    jets.add_argument(
+        "--process",
+        dest="jet_process",
+        choices=("top", "qcd", "quark", "gluon"),
+        default=None,
+        help="which jets: hadronic t tbar, QCD dijets, Z(nu nu)+quark or Z(nu nu)+gluon",
+    )
+    jets.add_argument("--pt-min", type=float, default=550.0, help="jet pT window, GeV (550)")
+    jets.add_argument("--pt-max", type=float, default=650.0, help="jet pT window, GeV (650)")
+    jets.add_argument("--eta-max", type=float, default=2.0, help="jet |eta| < this (2)")
+    jets.add_argument("--radius", type=float, default=0.8, help="anti-kt R (0.8)")
+    jets.add_argument(
+        "--pthat-min", type=float, default=None, help="Pythia pTHatMin, GeV (pt-min - 50)"
+    )
+    jets.add_argument(
+        "--pthat-max", type=float, default=None, help="Pythia pTHatMax, GeV (pt-max + 100)"
+    )
     parser.set_defaults(handler=run_generate)
     return parser
+
+
+def _run_jets(args: argparse.Namespace) -> Any:
+    from neyman.errors import ConfigError
+    from neyman.generate.jets import JetConfig, generate_jets
+
+    if args.jet_process is None:
+        msg = "neyman generate jets needs --process top, qcd, quark or gluon"
+        raise ConfigError(msg, key="process", available=("top", "qcd", "quark", "gluon"))
+    config = JetConfig(
+        pt_min=args.pt_min,
+        pt_max=args.pt_max,
+        eta_max=args.eta_max,
+        radius=args.radius,
+        pthat_min=args.pthat_min,
+        pthat_max=args.pthat_max,
+    )
+    return generate_jets(
+        args.jet_process,
+        args.events,
+        seed=args.seed,
+        jobs=args.jobs,
+        config=config,
+        hadronization=args.hadronization,
+        output=args.output,
+        chunk_size=args.chunk_size,
+        progress=True,
+    )
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -84,16 +132,19 @@ def run_generate(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     start = time.perf_counter()
     try:
-        frame = generate(
-            args.process,
-            args.events,
-            seed=args.seed,
-            jobs=args.jobs,
-            hadronization=args.hadronization,
-            output=args.output,
-            chunk_size=args.chunk_size,
-            progress=True,
-        )
+        if args.process == "jets":
+            frame = _run_jets(args)
+        else:
+            frame = generate(
+                args.process,
+                args.events,
+                seed=args.seed,
+                jobs=args.jobs,
+                hadronization=args.hadronization,
+                output=args.output,
+                chunk_size=args.chunk_size,
+                progress=True,
+            )
     except KeyboardInterrupt:
         parts = args.output.with_name(args.output.name + ".parts")
         console.print(
@@ -106,6 +157,12 @@ def run_generate(args: argparse.Namespace) -> int:
     total = sum(generated.values())
     for label in sorted(generated, reverse=True):
         eff = accepted[label] / generated[label] if generated[label] else float("nan")
+        if args.process == "jets":
+            console.print(
+                f"{args.jet_process} jets: {accepted[label]} selected from {generated[label]} "
+                f"generated events ({eff:.2f} jets per event)"
+            )
+            continue
         name = "events" if args.process == "zee" else f"label {label}"
         console.print(
             f"{name}: {accepted[label]} selected of {generated[label]} generated "
@@ -115,4 +172,6 @@ def run_generate(args: argparse.Namespace) -> int:
         f"wrote {len(frame)} events to {args.output} in {seconds:.1f} s "
         f"({total / seconds:.0f} generated events/s with {args.jobs} job(s))"
     )
+    if args.process == "jets":
+        console.print(f"{len(frame) / seconds:.1f} jets/s")
     return 0

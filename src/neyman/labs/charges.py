@@ -21,15 +21,17 @@ How the two trainings are made identical: ``MLPClassifier(random_state=s)`` buil
 network right after ``torch.manual_seed(s)`` with PyTorch's default initialisation, and in
 epoch ``e`` visits the events in the order ``torch.randperm(n, generator)`` with the
 generator seeded by ``neyman.train.epoch_seed(s, e)`` (both documented in
-``neyman.models``/``neyman.train``). The explicit loop does exactly the same, so with plain
-SGD (``momentum=0``) every one of the 12,100 updates is the same floating-point operation,
-and the two networks agree bit for bit.
+``neyman.models``/``neyman.train``). The explicit loop does exactly the same, with plain SGD
+(``momentum=0``). The one-line fit runs on neyman's compiled small-network path, whose
+float32 arithmetic follows PyTorch's to rounding, not bit for bit: after 12,100 updates the
+two networks agree to about 1e-5 in every weight (the lab prints the largest difference).
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +47,33 @@ from torch import nn
 from neyman.datasets import charges
 from neyman.errors import ConfigError
 from neyman.evaluate import confusion_matrix
-from neyman.labs._base import LabResult, check_options, lab_console, save_figure
+from neyman.labs._base import (
+    Answers,
+    Figures,
+    LabResult,
+    Option,
+    figure_data,
+    lab_console,
+    lab_progress,
+    resolve_options,
+)
 from neyman.models import MLPClassifier
 from neyman.plot import plot_confusion_matrix, plot_decision_boundary, plot_surface
 from neyman.train import epoch_seed, torch_threads
 
-__all__ = ["NAME", "SUMMARY", "f", "run", "template_loop", "template_network"]
+__all__ = [
+    "NAME",
+    "NOTEBOOK_CELLS",
+    "OPTIONS",
+    "SUMMARY",
+    "ChargesAnswers",
+    "compute",
+    "f",
+    "render",
+    "run",
+    "template_loop",
+    "template_network",
+]
 
 NAME = "charges"
 SUMMARY = (
@@ -58,8 +81,14 @@ SUMMARY = (
     "SGD at lr 1e-4 and 0.01 (one-line fit = explicit loop), boundaries, 3-class softmax"
 )
 
-#: options of ``run`` and their defaults (``epochs`` is 10 with ``quick``)
-DEFAULTS: dict[str, Any] = {"epochs": 100, "seed": 7}
+OPTIONS = (
+    Option("epochs", int, None, "training epochs, >= 1 (100; 10 with --quick)"),
+    Option("seed", int, 7, "random_state of every network"),
+)
+#: the two classes of parts (a)-(d), label 1 then label 0, in every table and figure
+CLASS_NAMES = ("attract", "do not attract")
+#: the three classes of part (e), labels 0, 1, 2
+THREE_CLASS_NAMES = ("attract", "neutral", "repel")
 #: the epochs after which part (d) draws the decision boundary
 SNAPSHOT_EPOCHS = (1, 5, 10, 100)
 LEARNING_RATES = (1e-4, 0.01)
@@ -131,15 +160,15 @@ def template_loop(
     return net, losses, kept
 
 
-def _options(options: dict[str, Any], quick: bool) -> dict[str, Any]:
-    check_options("charges", options, DEFAULTS)
-    opts = {**DEFAULTS, "epochs": 10 if quick else DEFAULTS["epochs"], **options}
-    for key in ("epochs", "seed"):
-        value = opts[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < (key == "epochs"):
-            msg = f"option '{key}' of lab charges must be a non-negative int, got {value!r}"
-            raise ConfigError(msg)
-    return opts
+def _options(options: dict[str, Any], quick: bool) -> tuple[int, int]:
+    opts = resolve_options(NAME, OPTIONS, options)
+    epochs = opts["epochs"] if opts["epochs"] is not None else (10 if quick else 100)
+    seed = opts["seed"]
+    for key, value, low in (("epochs", epochs, 1), ("seed", seed, 0)):
+        if value < low:
+            msg = f"option '{key}' of lab charges must be an int >= {low}, got {value!r}"
+            raise ConfigError(msg, key=key, value=value)
+    return int(epochs), int(seed)
 
 
 def _proba(net: nn.Module, X: NDArray[Any]) -> NDArray[np.float64]:
@@ -156,50 +185,60 @@ def _flat(net: nn.Module) -> NDArray[np.float64]:
     return np.concatenate([p.detach().double().numpy().ravel() for p in net.parameters()])
 
 
-def run(
-    *,
-    quick: bool = False,
-    out: Path | None = None,
-    console: Console | None = None,
-    **options: Any,
-) -> LabResult:
-    """Run the lab and return its answers.
+def _mlp(lr: float, epochs: int, seed: int, output: str = "sigmoid") -> MLPClassifier:
+    # plain SGD (momentum 0), one sample per step, BCE on a sigmoid output (or softmax + CE)
+    return MLPClassifier(
+        (10, 10),
+        activation="tanh",
+        output=output,
+        loss="bce" if output == "sigmoid" else "cross_entropy",
+        optimizer="sgd",
+        momentum=0.0,
+        lr=lr,
+        batch_size=1,
+        epochs=epochs,
+        random_state=seed,
+        verbose=0,
+    )
+
+
+@dataclass
+class ChargesAnswers(Answers):
+    """Every number of the lab (the data is the whole grid: no sampling, no error bars)."""
+
+    epochs: int
+    seed: int
+    truth_table: list[list[int]]
+    n_attract: int
+    summary: str
+    n_parameters: int
+    training: dict[str, dict[str, float]]
+    boundary_accuracy: dict[int, float]
+    three_class: dict[str, Any]
+    X: NDArray[np.float32] = figure_data(default=None)
+    y: NDArray[np.int64] = figure_data(default=None)
+    best: MLPClassifier = figure_data(default=None)
+    snapshots: dict[int, nn.Sequential] = figure_data(default_factory=dict)
+    confusion: Any = figure_data(default=None)
+
+
+def compute(
+    *, quick: bool = False, console: Console | None = None, **options: Any
+) -> ChargesAnswers:
+    """Compute every answer.
 
     Parameters
     ----------
     quick : bool
         Train 10 epochs instead of 100 (boundaries after 1, 5 and 10 epochs).
-    out : Path, optional
-        Directory for the figures (PNG).
     console : rich Console, optional
     **options
         ``epochs`` (100; 10 with ``quick``), ``seed`` (7): the ``random_state`` of every
         network.
-
-    Returns
-    -------
-    LabResult
-        ``answers``: ``truth_table`` (11×11 list, rows q₁ = −5…5, columns q₂),
-        ``n_attract``, ``n_parameters`` (151), ``summary``, ``training`` (per learning rate:
-        ``fit_accuracy``, ``loop_accuracy``, ``fit_loss``, ``loop_loss``,
-        ``max_weight_diff``, ``max_proba_diff``), ``boundary_accuracy`` (epoch ->
-        accuracy), ``three_class`` (``accuracy``, ``confusion_matrix``, ``n_parameters``).
     """
-    opts = _options(options, quick)
-    epochs, seed = int(opts["epochs"]), int(opts["seed"])
+    epochs, seed = _options(options, quick)
     con = lab_console(console)
-    result = LabResult(NAME)
-    # a network this small is dominated by per-call overhead: one thread is fastest
-    with torch_threads(1):  # small networks train fastest on one thread
-        _run(con, result, out, epochs, seed)
-    return result
-
-
-def _run(con: Console, result: LabResult, out: Path | None, epochs: int, seed: int) -> None:
-    answers = result.answers
-
     # (a) the labelling function on the whole grid
-    con.rule("charges (a): f(q1, q2) = 1 if sign(q1) != sign(q2) else 0")
     q = np.arange(-5, 6)
     table_ = f(q[:, None], q[None, :])
     ds = charges(kind="binary")
@@ -209,67 +248,95 @@ def _run(con: Console, result: LabResult, out: Path | None, epochs: int, seed: i
     if not np.array_equal(f(X[:, 0], X[:, 1]), y):
         msg = "neyman.datasets.charges disagrees with f; report this as a bug"
         raise RuntimeError(msg)
+    training: dict[str, dict[str, float]] = {}
+    snapshots: dict[int, nn.Sequential] = {}
+    fitted: dict[float, MLPClassifier] = {}
+    with (
+        torch_threads(1),
+        lab_progress(con, f"(c) 4 trainings of {epochs} epochs, (e) one more") as bar,
+    ):
+        task = bar.add_task("trainings", total=2 * len(LEARNING_RATES) + 1)
+        for lr in LEARNING_RATES:
+            clf = _mlp(lr, epochs, seed).fit(X, y)
+            fitted[lr] = clf
+            bar.advance(task)
+            keep = tuple(e for e in SNAPSHOT_EPOCHS if e <= epochs) if lr == 0.01 else ()
+            net, losses, kept = template_loop(X, y, lr=lr, epochs=epochs, seed=seed, snapshots=keep)
+            bar.advance(task)
+            snapshots.update(kept)
+            p_fit = clf.predict_proba(X)[:, 1]
+            p_loop = _proba(net, X)
+            training[f"{lr:g}"] = {
+                "fit_accuracy": float(np.mean(clf.predict(X) == y)),
+                "loop_accuracy": float(np.mean((p_loop > 0.5) == y)),
+                "fit_loss": float(clf.history_["loss"][-1]),
+                "loop_loss": float(losses[-1]),
+                "max_weight_diff": float(np.max(np.abs(_flat(clf.module_) - _flat(net)))),
+                "max_proba_diff": float(np.max(np.abs(p_fit - p_loop))),
+            }
+        # (e) three classes: attract (q1 q2 < 0), neutral (q1 q2 = 0), repel (q1 q2 > 0)
+        ds3 = charges(kind="three_class")
+        X3 = np.asarray(ds3.X, dtype=np.float32)
+        y3 = np.asarray(ds3.y, dtype=np.int64)
+        clf3 = _mlp(0.01, epochs, seed, output="softmax").fit(X3, y3)
+        bar.advance(task)
+    cm = confusion_matrix(y3, clf3.predict(X3), labels=[0, 1, 2])
+    boundary = {e: float(np.mean((_proba(n, X) > 0.5) == y)) for e, n in sorted(snapshots.items())}
+    return ChargesAnswers(
+        epochs=epochs,
+        seed=seed,
+        truth_table=table_.tolist(),
+        n_attract=int(table_.sum()),
+        summary=fitted[0.01].summary(show=False),
+        n_parameters=int(fitted[0.01].n_parameters_),
+        training=training,
+        boundary_accuracy=boundary,
+        three_class={
+            "accuracy": float(np.mean(clf3.predict(X3) == y3)),
+            "confusion_matrix": cm.matrix.astype(int).tolist(),
+            "n_parameters": int(clf3.n_parameters_),
+            "class_counts": np.bincount(y3, minlength=3).tolist(),
+        },
+        X=X,
+        y=y,
+        best=fitted[0.01],
+        snapshots=snapshots,
+        confusion=cm,
+    )
+
+
+def render(
+    answers: ChargesAnswers, out: Path | None = None, console: Console | None = None
+) -> LabResult:
+    """Print the answers; with ``out``, write the surfaces, the boundaries and the confusion matrix."""
+    con = lab_console(console)
+    result = LabResult(NAME, answers.as_dict())
+    figs = Figures(out, result, con)
+    a = answers
+    con.rule("charges (a): f(q1, q2) = 1 if sign(q1) != sign(q2) else 0")
+    q = np.arange(-5, 6)
     table = Table(title="f(q1, q2): rows q1, columns q2")
     table.add_column("q1 \\ q2", justify="right")
     for v in q:
         table.add_column(str(v), justify="right")
     for i, v in enumerate(q):
-        table.add_row(str(v), *(str(int(t)) for t in table_[i]))
+        table.add_row(str(v), *(str(int(t)) for t in a.truth_table[i]))
     con.print(table)
-    answers["truth_table"] = table_.tolist()
-    answers["n_attract"] = int(table_.sum())
     con.print(
-        f"{int(table_.sum())} of {table_.size} pairs attract. Label 1 sits in the 2nd and 4th "
-        "quadrants (and on the axes): no single line separates it, as in XOR.",
+        f"{a.n_attract} of 121 pairs attract. Label 1 sits in the 2nd and 4th quadrants (and "
+        "on the axes): no single line separates it, as in XOR.",
         markup=False,
     )
-
-    # (b) the network: 2*10+10 + 10*10+10 + 10*1+1 = 151 parameters
     con.rule("charges (b): the 2-10-10-1 network")
+    con.print(a.summary, markup=False)
+    _render_training(con, a)
+    _render_figures(con, figs, a)
+    figs.report()
+    return result
 
-    def mlp(lr: float, n_epochs: int) -> MLPClassifier:
-        # plain SGD (momentum 0), one sample per step, BCE on a sigmoid output
-        return MLPClassifier(
-            (10, 10),
-            activation="tanh",
-            output="sigmoid",
-            loss="bce",
-            optimizer="sgd",
-            momentum=0.0,
-            lr=lr,
-            batch_size=1,
-            epochs=n_epochs,
-            random_state=seed,
-            verbose=0,
-        )
 
-    # (c) the one-line fit and the explicit loop, for both learning rates
-    training: dict[str, dict[str, float]] = {}
-    snapshots: dict[int, nn.Sequential] = {}
-    fitted: dict[float, MLPClassifier] = {}
-    for lr in LEARNING_RATES:
-        clf = mlp(lr, epochs).fit(X, y)
-        fitted[lr] = clf
-        keep = tuple(e for e in SNAPSHOT_EPOCHS if e <= epochs) if lr == 0.01 else ()
-        net, losses, kept = template_loop(X, y, lr=lr, epochs=epochs, seed=seed, snapshots=keep)
-        snapshots.update(kept)
-        p_fit = clf.predict_proba(X)[:, 1]
-        p_loop = _proba(net, X)
-        training[f"{lr:g}"] = {
-            "fit_accuracy": float(np.mean(clf.predict(X) == y)),
-            "loop_accuracy": float(np.mean((p_loop > 0.5) == y)),
-            "fit_loss": float(clf.history_["loss"][-1]),
-            "loop_loss": float(losses[-1]),
-            "max_weight_diff": float(np.max(np.abs(_flat(clf.module_) - _flat(net)))),
-            "max_proba_diff": float(np.max(np.abs(p_fit - p_loop))),
-        }
-    summary = fitted[0.01].summary(show=False)
-    con.print(summary, markup=False)
-    answers["summary"] = summary
-    answers["n_parameters"] = int(fitted[0.01].n_parameters_)
-    answers["training"] = training
-
-    con.rule(f"charges (c): SGD, batch size 1, BCE, {epochs} epochs ({121 * epochs:,} steps)")
+def _render_training(con: Console, a: ChargesAnswers) -> None:
+    con.rule(f"charges (c): SGD, batch size 1, BCE, {a.epochs} epochs ({121 * a.epochs:,} steps)")
     tab = Table(title="one-line fit vs the explicit per-sample loop (same seed, same order)")
     for col in (
         "lr",
@@ -281,7 +348,7 @@ def _run(con: Console, result: LabResult, out: Path | None, epochs: int, seed: i
         "max |Δŷ|",
     ):
         tab.add_column(col, justify="right")
-    for lr_text, row in training.items():
+    for lr_text, row in a.training.items():
         tab.add_row(
             lr_text,
             f"{row['fit_accuracy']:.3f}",
@@ -292,25 +359,26 @@ def _run(con: Console, result: LabResult, out: Path | None, epochs: int, seed: i
             f"{row['max_proba_diff']:.1e}",
         )
     con.print(tab)
-    slow, fast = training["0.0001"], training["0.01"]
+    slow, fast = a.training["0.0001"], a.training["0.01"]
     con.print(
-        f"With lr = 1e-4 the {121 * epochs:,} small steps barely move the weights: the loss "
+        f"With lr = 1e-4 the {121 * a.epochs:,} small steps barely move the weights: the loss "
         f"ends at {slow['fit_loss']:.3f} (ln 2 = 0.693 is a coin toss) and the accuracy at "
-        f"{slow['fit_accuracy']:.1%}, no better than always answering 'attract' "
-        f"({answers['n_attract'] / 121:.1%}). With the template's lr = 0.01 the network "
-        f"reaches {fast['fit_accuracy']:.1%}. Both ways of training agree to "
-        f"{max(slow['max_weight_diff'], fast['max_weight_diff']):.1e} in every weight: same "
-        "initial weights (torch.manual_seed(seed) before building), same per-epoch order "
-        "(randperm seeded by epoch_seed(seed, epoch)), same update.",
+        f"{slow['fit_accuracy']:.1%}, against {a.n_attract / 121:.1%} for always answering "
+        f"'attract'. With the template's lr = 0.01 the network reaches {fast['fit_accuracy']:.1%}. "
+        "The two ways of training agree to "
+        f"{max(slow['max_weight_diff'], fast['max_weight_diff']):.1e} in every weight (same "
+        "initial weights, same per-epoch order, same update; the one-line fit's compiled "
+        "float32 arithmetic differs from PyTorch's by rounding, so not bit for bit).",
         markup=False,
     )
 
-    # (d) the learned function in 3-D, thresholded, and the boundary as training goes on
+
+def _render_figures(con: Console, figs: Figures, a: ChargesAnswers) -> None:
     con.rule("charges (d): what the network learned")
-    best = fitted[0.01]
+    X, y = a.X, a.y
 
     def score(P: Any) -> NDArray[np.float64]:
-        return np.asarray(best.predict_proba(P)[:, 1], dtype=np.float64)
+        return np.asarray(a.best.predict_proba(P)[:, 1], dtype=np.float64)
 
     def step(P: Any) -> NDArray[np.float64]:
         return (score(P) > 0.5).astype(np.float64)
@@ -328,13 +396,14 @@ def _run(con: Console, result: LabResult, out: Path | None, epochs: int, seed: i
             zlabel=zlabel,
         )
         ax.scatter(X[:, 0], X[:, 1], y, c=y, cmap="coolwarm", s=12, depthshade=False)
-        ax.set_title(f"lr = 0.01, {epochs} epochs (dots: f)")
-        save_figure(fig, out, name, result)
-
-    boundary: dict[int, float] = {}
-    fig, axes = plt.subplots(1, len(snapshots), figsize=(4.2 * len(snapshots), 4.0), squeeze=False)
-    for ax, (epoch, net) in zip(axes[0], sorted(snapshots.items()), strict=True):
-        boundary[epoch] = float(np.mean((_proba(net, X) > 0.5) == y))
+        ax.set_title(f"lr = 0.01, {a.epochs} epochs (dots: f = 1 {CLASS_NAMES[0]})")
+        figs.save(fig, name)
+    snaps = a.snapshots
+    # constrained layout gives each panel's colorbar its own room (no label over the next panel)
+    fig, axes = plt.subplots(
+        1, len(snaps), figsize=(5.2 * len(snaps), 4.3), squeeze=False, layout="constrained"
+    )
+    for ax, (epoch, net) in zip(axes[0], sorted(snaps.items()), strict=True):
         plot_decision_boundary(
             _scorer(net),
             X,
@@ -342,58 +411,75 @@ def _run(con: Console, result: LabResult, out: Path | None, epochs: int, seed: i
             ax=ax,
             threshold=0.5,
             feature_names=("$q_1$", "$q_2$"),
-            class_names=("attract", "no attraction"),
+            class_names=CLASS_NAMES,
         )
-        ax.set_title(f"after {epoch} epoch{'s' if epoch > 1 else ''}: acc {boundary[epoch]:.2f}")
-    save_figure(fig, out, "boundaries", result)
-    answers["boundary_accuracy"] = boundary
+        acc = a.boundary_accuracy[epoch]
+        ax.set_title(f"after {epoch} epoch{'s' if epoch > 1 else ''}: acc {acc:.2f}")
+    figs.save(fig, "boundaries")
     con.print(
         "Accuracy of the lr = 0.01 network after "
-        + ", ".join(f"{e} epoch(s): {a:.3f}" for e, a in boundary.items())
+        + ", ".join(f"{e} epoch(s): {acc:.3f}" for e, acc in a.boundary_accuracy.items())
         + ". The boundary starts as a near-straight line and bends into the two axes as "
         "the hidden tanh units learn the sign of each charge.",
         markup=False,
     )
-
-    # (e) three classes: attractive (q1 q2 < 0), neutral (q1 q2 = 0), repulsive (q1 q2 > 0)
     con.rule("charges (e): three classes with a softmax output")
-    ds3 = charges(kind="three_class")
-    X3 = np.asarray(ds3.X, dtype=np.float32)
-    y3 = np.asarray(ds3.y, dtype=np.int64)
-    clf3 = MLPClassifier(
-        (10, 10),
-        activation="tanh",
-        output="softmax",
-        loss="cross_entropy",
-        optimizer="sgd",
-        momentum=0.0,
-        lr=0.01,
-        batch_size=1,
-        epochs=epochs,
-        random_state=seed,
-        verbose=0,
-    ).fit(X3, y3)
-    cm = confusion_matrix(y3, clf3.predict(X3), labels=[0, 1, 2])
-    names = ["attractive", "neutral", "repulsive"]
+    tc = a.three_class
     cm_table = Table(title="confusion matrix (rows true, columns predicted)")
     cm_table.add_column("true \\ predicted")
-    for n in names:
+    for n in THREE_CLASS_NAMES:
         cm_table.add_column(n, justify="right")
-    for n, row_ in zip(names, cm.matrix, strict=True):
+    for n, row_ in zip(THREE_CLASS_NAMES, tc["confusion_matrix"], strict=True):
         cm_table.add_row(n, *(str(int(v)) for v in row_))
     con.print(cm_table)
-    acc3 = float(np.mean(clf3.predict(X3) == y3))
-    answers["three_class"] = {
-        "accuracy": acc3,
-        "confusion_matrix": cm.matrix.astype(int).tolist(),
-        "n_parameters": int(clf3.n_parameters_),
-        "class_counts": np.bincount(y3, minlength=3).tolist(),
-    }
     con.print(
-        f"2-10-10-3 softmax network ({clf3.n_parameters_} parameters): accuracy {acc3:.3f}. "
-        "The neutral class is two thin lines (q1 = 0 or q2 = 0) between the other two, the "
-        "hardest class for a smooth tanh network to carve out.",
+        f"2-10-10-3 softmax network ({tc['n_parameters']} parameters): accuracy "
+        f"{tc['accuracy']:.3f}. The neutral class is two thin lines (q1 = 0 or q2 = 0) between "
+        "the other two, the hardest class for a smooth tanh network to carve out.",
         markup=False,
     )
-    fig = plot_confusion_matrix(cm, class_names=names)
-    save_figure(fig, out, "confusion_matrix", result)
+    figs.save(
+        plot_confusion_matrix(a.confusion, class_names=list(THREE_CLASS_NAMES)), "confusion_matrix"
+    )
+
+
+def run(
+    *,
+    quick: bool = False,
+    out: Path | None = None,
+    console: Console | None = None,
+    **options: Any,
+) -> LabResult:
+    """Run the lab: ``render(compute(...))``; see :func:`compute` for the options."""
+    return render(compute(quick=quick, console=console, **options), out, console)
+
+
+NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
+    (
+        "**(a)** The labelling function f(q₁, q₂) = 1 if sign(q₁) ≠ sign(q₂) else 0 on every "
+        "integer pair −5 ≤ qᵢ ≤ 5.",
+        "import numpy as np\n\nfrom neyman.labs.charges import f\n\n"
+        "q = np.arange(-5, 6)\ntable = f(q[:, None], q[None, :])\ntable, table.sum()",
+    ),
+    (
+        "**(b)** A 2-10-10-1 network, tanh hidden units, sigmoid output: how many parameters?",
+        "from neyman.datasets import charges\nfrom neyman.models import MLPClassifier\n\n"
+        "ds = charges(kind='binary')\n"
+        "clf = MLPClassifier((10, 10), activation='tanh', optimizer='sgd', momentum=0.0, "
+        "lr=0.01, batch_size=1, epochs=10, random_state=7, verbose=0).fit(ds.X, ds.y)\n"
+        "print(clf.summary(show=False))",
+    ),
+    (
+        "**(c)** The template's explicit per-sample loop, from the same weights in the same "
+        "order: does it give the same network?",
+        "from neyman.labs.charges import template_loop\n\n"
+        "net, losses, _ = template_loop(ds.X, ds.y, lr=0.01, epochs=10, seed=7)\n"
+        "losses[-1], clf.history_['loss'][-1]",
+    ),
+    (
+        "**(c)–(e)** Both learning rates, the surfaces and boundaries after 1, 5 and 10 "
+        "epochs, and three classes with a softmax output (quick: 10 epochs).",
+        "from neyman.labs.charges import compute, render\n\n"
+        "answers = compute(quick=True)\nrender(answers);",
+    ),
+)

@@ -15,15 +15,17 @@
    dark background), resized to 8×8, scaled to the digits' range 0..16 and standardised like
    the training images.
 
-The saved model lives in ``OUT/digits_model`` (``-o OUT``), else in
-``neyman.datasets.data_dir() / "digits_model"``, with the standardisation in
-``scaling.json`` beside it.
+The saved model lives in ``--model DIR``, else ``OUT/digits_model`` (``-o OUT``), else
+``neyman.datasets.data_dir() / "digits_model"``, with the standardisation in ``scaling.json``
+beside it. With ``--image`` and ``-o OUT`` the lab writes ``OUT/image.png``: your digit as the
+network sees it (8×8) and its ten probabilities; without ``-o`` it says that it wrote none.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +38,35 @@ from neyman.data import Dataset
 from neyman.datasets import data_dir, digits, mnist
 from neyman.errors import DataError
 from neyman.evaluate import confusion_matrix
-from neyman.labs import LabResult, check_options, lab_console, save_figure
+from neyman.labs._base import (
+    Answers,
+    Figures,
+    LabResult,
+    Option,
+    figure_data,
+    lab_console,
+    resolve_options,
+)
 from neyman.models import CNNClassifier, load
 from neyman.plot import plot_confusion_matrix, plot_training_history
 
 __all__ = [
     "LAYERS",
     "NAME",
+    "NOTEBOOK_CELLS",
+    "OPTIONS",
     "SUMMARY",
+    "DigitsAnswers",
+    "ImageAnswers",
+    "classify_image",
+    "compute",
     "image_to_digits_input",
+    "load_data",
     "model_dir",
     "read_scaling",
+    "render",
     "run",
+    "train",
 ]
 
 NAME = "digits"
@@ -56,7 +75,16 @@ SUMMARY = (
     "and early stopping; classify your own PNG with --image"
 )
 
-OPTIONS = ("image", "mnist", "data")
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "image", Path, None, "a PNG of one digit to classify with the saved model (no training)"
+    ),
+    Option("mnist", Path, None, "a folder with the MNIST IDX files (train and t10k)"),
+    Option("data", Path, None, "the same as --mnist"),
+    Option(
+        "model", Path, None, "folder of the saved model (default OUT/digits_model, or the cache)"
+    ),
+)
 #: the course network: conv 8 filters 3x3 -> 2x2 max-pool -> dense 16 (softmax head added)
 LAYERS = ("conv8x3", "pool2", "dense16")
 PATIENCE = 2
@@ -111,70 +139,40 @@ def image_to_digits_input(path: Path, shape: tuple[int, int] = (8, 8)) -> np.nda
     return (pixels / 16.0)[None, None, :, :].astype(np.float32)
 
 
-def _options(options: dict[str, Any]) -> dict[str, Any]:
-    check_options(NAME, options, OPTIONS)
-    return options
+@dataclass
+class DigitsAnswers(Answers):
+    """Training: sizes, the epochs run and the best one, the per-epoch history, the test
+    accuracy (with its binomial standard error) and the 10×10 confusion counts."""
+
+    source: str
+    n_train: int
+    n_val: int
+    n_test: int
+    scaling: dict[str, float]
+    n_parameters: int
+    epochs: int
+    best_epoch: int
+    best_val_loss: float
+    history: dict[str, list[float]]
+    test_accuracy: float
+    test_accuracy_err: float
+    confusion: list[list[int]]
+    model_dir: str
 
 
-def run(
-    *,
-    quick: bool = False,
-    out: Path | None = None,
-    console: Console | None = None,
-    **options: Any,
-) -> LabResult:
-    """Train (or, with ``image``, apply) the digit classifier and return its answers.
+@dataclass
+class ImageAnswers(Answers):
+    """``--image``: the predicted digit and the ten probabilities."""
 
-    Parameters
-    ----------
-    quick : bool
-        At most 30 epochs instead of 100 (the 8×8 digits stop earlier anyway); MNIST is cut
-        to 5,000 training images.
-    out : Path, optional
-        Directory for the saved model (``digits_model/``) and the figures.
-    console : rich Console, optional
-    **options
-        ``image``: a PNG to classify with the saved model (no training);
-        ``mnist``: a folder with the MNIST IDX files (train and t10k);
-        ``data``: accepted as a synonym of ``mnist``.
-
-    Returns
-    -------
-    LabResult
-        Training: ``"n_train"``, ``"n_val"``, ``"n_test"``, ``"epochs"`` (run), ``"best_epoch"``,
-        ``"history"``, ``"test_accuracy"``, ``"confusion"`` (10×10 counts), ``"model_dir"``.
-        With ``image``: ``"image"``, ``"digit"`` (predicted), ``"probabilities"``.
-    """
-    opts = _options(options)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a small network trains faster on one thread of a busy CPU
-    try:
-        if opts.get("image") is not None:
-            return _classify(Path(opts["image"]), out, lab_console(console))
-        mnist_dir = opts.get("mnist", opts.get("data"))
-        return _train(quick, out, lab_console(console), mnist_dir)
-    finally:
-        torch.set_num_threads(threads)
+    image: str
+    digit: int
+    probabilities: list[float]
+    model_dir: str
+    pixels: np.ndarray = figure_data(default=None)
 
 
-def _classify(image: Path, out: Path | None, con: Console) -> LabResult:
-    where = model_dir(out)
-    if not (where / "model.json").is_file():
-        msg = f"no trained digits model in {where}; train it first with 'neyman lab digits -o DIR'"
-        raise DataError(msg)
-    model = load(where)
-    shape = tuple(int(s) for s in model.input_shape_[1:])
-    mean, std = read_scaling(where)
-    x = (image_to_digits_input(image, (shape[0], shape[1])) - mean) / std
-    proba = model.predict_proba(x)[0]
-    result = LabResult(NAME)
-    digit = int(model.classes_[int(np.argmax(proba))])
-    result.answers.update(image=str(image), digit=digit, probabilities=proba.tolist())
-    con.print(f"{image}: digit {digit} (probability {proba.max():.3f})", markup=False)
-    return result
-
-
-def _load_data(mnist_dir: Any, quick: bool) -> tuple[Dataset, Dataset, Dataset, str]:
+def load_data(mnist_dir: Any = None, quick: bool = False) -> tuple[Dataset, Dataset, Dataset, str]:
+    """Training, validation and test images (8×8 digits, or MNIST from ``mnist_dir``)."""
     if mnist_dir is None:
         ds = digits()  # pixels already divided by 16: [0, 1]
         parts = ds.split(val=0.15, test=0.2, random_state=0)
@@ -187,22 +185,61 @@ def _load_data(mnist_dir: Any, quick: bool) -> tuple[Dataset, Dataset, Dataset, 
     return parts.train, parts.val, test, "MNIST 28x28"
 
 
-def _train(quick: bool, out: Path | None, con: Console, mnist_dir: Any) -> LabResult:
-    train, val, test, label = _load_data(mnist_dir, quick)
-    result = LabResult(NAME)
-    a = result.answers
-    ytr, yva, yte = (np.asarray(d.y) for d in (train, val, test))
+def compute(
+    *, quick: bool = False, console: Console | None = None, **options: Any
+) -> DigitsAnswers | ImageAnswers:
+    """Train the classifier (saving the best model), or with ``image`` classify a PNG.
+
+    ``quick``: at most 30 epochs instead of 100 (the 8×8 digits stop earlier anyway); MNIST
+    cut to 5,000 training images. ``options``: ``image``, ``mnist`` (or ``data``), ``model``.
+    """
+    opts = resolve_options(NAME, OPTIONS, options)
+    con = lab_console(console)
+    where = opts["model"] if opts["model"] is not None else model_dir(None)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a small network trains faster on one thread of a busy CPU
+    try:
+        if opts["image"] is not None:
+            return classify_image(opts["image"], where)
+        mnist_dir = opts["mnist"] if opts["mnist"] is not None else opts["data"]
+        return train(load_data(mnist_dir, quick), where, 30 if quick else 100, con)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def classify_image(image: Path, where: Path) -> ImageAnswers:
+    """Classify one PNG with the model saved in ``where``."""
+    if not (where / "model.json").is_file():
+        msg = f"no trained digits model in {where}; train it first with 'neyman lab digits -o DIR'"
+        raise DataError(msg, path=str(where))
+    model = load(where)
+    shape = tuple(int(s) for s in model.input_shape_[1:])
+    mean, std = read_scaling(where)
+    pixels = image_to_digits_input(image, (shape[0], shape[1]))
+    proba = model.predict_proba((pixels - mean) / std)[0]
+    return ImageAnswers(
+        image=str(image),
+        digit=int(model.classes_[int(np.argmax(proba))]),
+        probabilities=[float(v) for v in proba],
+        model_dir=str(where),
+        pixels=pixels[0, 0],
+    )
+
+
+def train(
+    data: tuple[Dataset, Dataset, Dataset, str], where: Path, max_epochs: int, con: Console
+) -> DigitsAnswers:
+    """The course network with ModelCheckpoint and EarlyStopping; the best model tested."""
+    train_set, val, test, label = data
+    ytr, yva, yte = (np.asarray(d.y) for d in (train_set, val, test))
     # Standardise with the training pixels only: inputs of mean 0 and spread 1 let Adam's
     # steps work on all weights alike, and the network then needs fewer epochs to converge
     # (on [0, 1] pixels the same network stopped at 93 % test accuracy; see docs/labs/digits.md)
-    mean, std = float(np.mean(train.X)), float(np.std(train.X))
-    Xtr, Xva, Xte = ((np.asarray(d.X) - mean) / std for d in (train, val, test))
-    a["scaling"] = {"mean": mean, "std": std}
-    a["n_train"], a["n_val"], a["n_test"] = len(ytr), len(yva), len(yte)
+    mean, std = float(np.mean(train_set.X)), float(np.std(train_set.X))
+    Xtr, Xva, Xte = ((np.asarray(d.X) - mean) / std for d in (train_set, val, test))
+    scaling = {"mean": mean, "std": std}
     con.rule(f"{NAME}: CNN on {label}: {len(ytr)} train, {len(yva)} val, {len(yte)} test")
-
-    best_dir = model_dir(out)
-    max_epochs = 30 if quick else 100
+    con.print(f"… training at most {max_epochs} epochs, one line per epoch", markup=False)
     history: dict[str, list[float]] = {
         "loss": [],
         "val_loss": [],
@@ -216,61 +253,149 @@ def _train(quick: bool, out: Path | None, con: Console, mnist_dir: Any) -> LabRe
         # validation images the accuracy moves in steps of 0.4 % and often stalls for two
         # epochs while the network is still improving, which stopped training too early
         model = CNNClassifier(
-            LAYERS,
-            loss="cross_entropy",
-            optimizer="adam",
-            lr=LR,
-            batch_size=BATCH,
-            epochs=1,
-            checkpoint_dir=Path(work) / "checkpoint",
-            resume=True,
-            random_state=0,
-            verbose=0,
-        )
+            LAYERS, loss="cross_entropy", optimizer="adam", lr=LR, batch_size=BATCH, epochs=1,
+            checkpoint_dir=Path(work) / "checkpoint", resume=True, random_state=0, verbose=0,
+        )  # fmt: skip
         best, best_epoch, wait = np.inf, 0, 0
         for epoch in range(1, max_epochs + 1):
             model.set_params(epochs=epoch)
             model.fit(Xtr, ytr, validation_data=(Xva, yva))
             for key in history:
                 history[key].append(float(model.history_[key][-1]))
+            con.print(
+                f"epoch {epoch}: loss {history['loss'][-1]:.4f}, val_loss "
+                f"{history['val_loss'][-1]:.4f}",
+                markup=False,
+            )
             if history["val_loss"][-1] < best:  # ModelCheckpoint(save_best_only=True)
                 best, best_epoch, wait = history["val_loss"][-1], epoch, 0
-                model.save(best_dir)
-                (best_dir / SCALING_FILE).write_text(json.dumps(a["scaling"]))
+                model.save(where)
+                (where / SCALING_FILE).write_text(json.dumps(scaling))
             else:  # EarlyStopping(patience=2)
                 wait += 1
                 if wait >= PATIENCE:
                     break
-    a["epochs"], a["best_epoch"], a["history"] = len(history["loss"]), best_epoch, history
-    a["n_parameters"] = int(model.n_parameters_)
-    con.print(
-        f"{model.n_parameters_} parameters; stopped after epoch {a['epochs']}, best validation "
-        f"loss {best:.4f} (accuracy {history['val_accuracy'][best_epoch - 1]:.4f}) at epoch "
-        f"{best_epoch} (model saved in {best_dir})",
-        markup=False,
+    # the best checkpoint, read back from disk, is the model we test
+    pred = load(where).predict(Xte)
+    acc = float(np.mean(pred == yte))
+    return DigitsAnswers(
+        source=label,
+        n_train=len(ytr),
+        n_val=len(yva),
+        n_test=len(yte),
+        scaling=scaling,
+        n_parameters=int(model.n_parameters_),
+        epochs=len(history["loss"]),
+        best_epoch=best_epoch,
+        best_val_loss=float(best),
+        history=history,
+        test_accuracy=acc,
+        test_accuracy_err=float(np.sqrt(acc * (1 - acc) / len(yte))),
+        confusion=np.asarray(confusion_matrix(yte, pred).matrix).astype(int).tolist(),
+        model_dir=str(where),
     )
 
-    # the best checkpoint, read back from disk, is the model we test
-    final = load(best_dir)
-    pred = final.predict(Xte)
-    a["test_accuracy"] = float(np.mean(pred == yte))
-    cm = confusion_matrix(yte, pred)
-    a["confusion"] = np.asarray(cm.matrix).astype(int).tolist()
-    a["model_dir"] = str(best_dir)
-    table = Table(title=f"Confusion matrix (test, accuracy {a['test_accuracy']:.4f})")
+
+def _image_figure(a: ImageAnswers) -> Any:
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.4), width_ratios=(1, 1.6))
+    shown = ax1.imshow(a.pixels, cmap="gray", vmin=0, vmax=1)
+    fig.colorbar(shown, ax=ax1, label="ink (0..1)")
+    ax1.set_title(f"{Path(a.image).name}, as the network sees it")
+    ax1.set_xticks([])
+    ax1.set_yticks([])
+    ax2.bar(range(10), a.probabilities, color=["C3" if d == a.digit else "C0" for d in range(10)])
+    ax2.set_xticks(range(10))
+    ax2.set_xlabel("digit")
+    ax2.set_ylabel("probability")
+    ax2.set_title(f"predicted: {a.digit}")
+    fig.tight_layout()
+    return fig
+
+
+def render(
+    answers: DigitsAnswers | ImageAnswers, out: Path | None = None, console: Console | None = None
+) -> LabResult:
+    """Print the answers; write ``training.png`` and ``confusion.png`` (training) or
+    ``image.png`` (``--image``) into ``out``."""
+    from neyman.evaluate import ConfusionMatrix
+
+    con = lab_console(console)
+    a = answers
+    result = LabResult(NAME, answers=a.as_dict())
+    figs = Figures(out, result, con)
+    if isinstance(a, ImageAnswers):
+        p = max(a.probabilities)
+        con.print(f"{a.image}: digit {a.digit} (probability {p:.3f})", markup=False)
+        figs.save(_image_figure(a), "image")
+        figs.report()
+        return result
+    con.print(
+        f"{a.n_parameters} parameters; stopped after epoch {a.epochs}, best validation loss "
+        f"{a.best_val_loss:.4f} (accuracy {a.history['val_accuracy'][a.best_epoch - 1]:.4f}) "
+        f"at epoch {a.best_epoch} (model saved in {a.model_dir})",
+        markup=False,
+    )
+    table = Table(title=f"Confusion matrix (test, accuracy {a.test_accuracy:.4f})")
     table.add_column("true \\ pred")
     for d in range(10):
         table.add_column(str(d), justify="right")
-    for d, row in enumerate(a["confusion"]):
+    for d, row in enumerate(a.confusion):
         table.add_row(str(d), *(str(v) for v in row))
     con.print(table)
     con.print(
-        f"Test accuracy {a['test_accuracy']:.4f}: a network of {model.n_parameters_} weights "
-        "recognises handwritten digits; the off-diagonal counts show which digits it confuses. "
-        f"Classify your own: neyman lab digits --image my_digit.png"
-        + (f" -o {out}" if out is not None else ""),
+        f"Test accuracy {a.test_accuracy:.4f} ± {a.test_accuracy_err:.4f} (binomial, "
+        f"{a.n_test} images): a network of {a.n_parameters} weights recognises handwritten "
+        "digits; the off-diagonal counts show which digits it confuses. Classify your own: "
+        f"neyman lab digits --image my_digit.png --model {a.model_dir}",
         markup=False,
     )
-    save_figure(plot_training_history(history), out, "training", result)
-    save_figure(plot_confusion_matrix(cm), out, "confusion", result)
+    figs.save(plot_training_history(a.history), "training")
+    cm = ConfusionMatrix(np.asarray(a.confusion, dtype=np.float64), list(range(10)))
+    figs.save(plot_confusion_matrix(cm), "confusion")
+    figs.report()
     return result
+
+
+def run(
+    *,
+    quick: bool = False,
+    out: Path | None = None,
+    console: Console | None = None,
+    **options: Any,
+) -> LabResult:
+    """``render(compute(...))``; with ``out`` and no ``model``, the model is ``out/digits_model``."""
+    if out is not None and options.get("model") is None:
+        options["model"] = model_dir(out)
+    return render(compute(quick=quick, console=console, **options), out, console)
+
+
+NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
+    (
+        "## 1. The digits\n8×8 images, split into training, validation and test images.",
+        "from pathlib import Path\nfrom neyman.labs import digits as lab\n\n"
+        "data = lab.load_data()\ntrain_set, val, test, label = data\n"
+        "print(label, train_set.X.shape, val.X.shape, test.X.shape)",
+    ),
+    (
+        "## 2-4. The course network, ModelCheckpoint and EarlyStopping, the best model tested",
+        "from rich.console import Console\n\nwhere = Path('digits-work') / 'digits_model'\n"
+        "answers = lab.train(data, where, max_epochs=30, console=Console())\n"
+        "print('test accuracy', answers.test_accuracy)",
+    ),
+    (
+        "## The training curves and the confusion matrix",
+        "result = lab.render(answers, out=Path('digits-work'))",
+    ),
+    (
+        "## 5. Your own digit\nDraw a digit (dark ink on white), save it as PNG, classify it. "
+        "Here: a test image written out as a PNG.",
+        "import numpy as np\nfrom PIL import Image\n\n"
+        "paper = np.round(255 - test.X[0, 0] * 255).astype(np.uint8)\n"
+        "Image.fromarray(np.kron(paper, np.ones((8, 8), np.uint8))).save('my_digit.png')\n"
+        "guess = lab.classify_image(Path('my_digit.png'), where)\n"
+        "print('predicted', guess.digit, 'true', int(test.y[0]))\n"
+        "result = lab.render(guess, out=Path('digits-work'))",
+    ),
+)

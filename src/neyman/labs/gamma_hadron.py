@@ -12,7 +12,8 @@ background, 6,688 events).
    (background efficiency) at gamma efficiencies of 0.5, 0.7 and 0.9.
 3. Check each method for overtraining (train-versus-test score distributions, KS test).
 4. Rank the input variables by permutation importance for the best method.
-5. Cross-validate: the 5-fold AUC (mean and spread) of every method.
+5. Cross-validate: the 5-fold AUC (mean and spread) of every method. Two methods differ
+   when the mean of their per-fold AUC differences is beyond 2 standard errors.
 
 Data: ``magic04.data`` from the UCI repository (``--data PATH``; see
 ``https://archive.ics.uci.edu/dataset/159/magic+gamma+telescope``).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,16 @@ from neyman.evaluate import (
     permutation_importance,
     roc_curve,
 )
-from neyman.labs import LabResult, check_options, lab_console, save_figure
+from neyman.labs._base import (
+    Answers,
+    Figures,
+    LabResult,
+    Option,
+    figure_data,
+    lab_console,
+    lab_progress,
+    resolve_options,
+)
 from neyman.models import (
     BDTClassifier,
     FisherDiscriminant,
@@ -53,7 +64,20 @@ from neyman.models import (
 from neyman.plot import plot_rejection, plot_roc, plot_scores
 from neyman.train import torch_threads
 
-__all__ = ["NAME", "SUMMARY", "make_methods", "run"]
+__all__ = [
+    "NAME",
+    "NOTEBOOK_CELLS",
+    "OPTIONS",
+    "SUMMARY",
+    "GammaHadronAnswers",
+    "compare_folds",
+    "compute",
+    "cross_validate",
+    "load",
+    "make_methods",
+    "render",
+    "run",
+]
 
 NAME = "gamma-hadron"
 SUMMARY = (
@@ -61,7 +85,14 @@ SUMMARY = (
     "ROC, hadron acceptance, overtraining, variable ranking, 5-fold CV AUC"
 )
 
-OPTIONS = ("data",)
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "data",
+        Path,
+        None,
+        "magic04.data (UCI) or its folder; default: the cache, else a checked download",
+    ),
+)
 #: gamma (signal) efficiencies at which the hadron acceptance is quoted
 GAMMA_EFFICIENCIES = (0.5, 0.7, 0.9)
 #: hidden layers of both neural networks (the comparison uses the same architecture)
@@ -129,11 +160,240 @@ def _labels(d: Dataset) -> np.ndarray:
     return np.asarray(d.y)
 
 
-def _load(options: dict[str, Any]) -> Dataset:
-    check_options(NAME, options, OPTIONS)
+def load(quick: bool = False, **options: Any) -> Dataset:
+    """The MAGIC events (a random 3,000 in quick mode; the file lists all gammas first)."""
+    opts = resolve_options(NAME, OPTIONS, options)
     # magic() finds the file (a path or a folder), else the cache, else downloads it and
     # checks its sha256; without network it raises DataError naming the file and its URL
-    return magic(options.get("data"))
+    ds = magic(opts["data"])
+    if quick and ds.n_events > 3000:
+        ds = ds.subset(np.sort(np.random.default_rng(1).choice(ds.n_events, 3000, replace=False)))
+    return ds
+
+
+def compare_folds(a: list[float], b: list[float]) -> tuple[float, float, str]:
+    """Mean per-fold difference ``a - b``, its standard error, and the verdict.
+
+    The folds share their events, so the per-fold differences cancel most of the fold-to-fold
+    spread. Verdict: ``"better"``/``"worse"`` beyond 2 standard errors, else ``"compatible"``.
+    """
+    d = np.asarray(a) - np.asarray(b)
+    mean, err = float(d.mean()), float(d.std(ddof=1) / np.sqrt(d.size))
+    verdict = "better" if mean > 2 * err else "worse" if mean < -2 * err else "compatible"
+    return mean, err, verdict
+
+
+@dataclass
+class _Fold:
+    """What the cross-validation keeps: per-method AUCs, training time, and fold 1's models."""
+
+    cv_auc: dict[str, list[float]]
+    seconds: dict[str, float]
+    rocs: dict[str, RocCurve]
+    reports: dict[str, OvertrainingReport]
+    fitted: dict[str, Any]
+    first_test: Dataset
+
+
+def cross_validate(ds: Dataset, k: int, quick: bool, console: Console | None = None) -> _Fold:
+    """Train every method on the same ``k`` folds; fold 1 also gives ROC and overtraining.
+
+    Prints one line per fold (its AUCs) and a progress bar per method on a terminal.
+    """
+    con = lab_console(console)
+    names = list(make_methods(quick=quick))
+    got = _Fold({m: [] for m in names}, dict.fromkeys(names, 0.0), {}, {}, {}, ds)
+    with lab_progress(con, f"{k} folds x {len(names)} methods") as bar:
+        task = bar.add_task("cross-validation", total=k * len(names))
+        for fold, (train, test) in enumerate(ds.kfold(k, random_state=0)):
+            for name, model in make_methods(quick=quick).items():
+                bar.update(task, description=f"fold {fold + 1}/{k}: {name}")
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    # scikit-learn's defaults stop at 200 iterations before its tolerance is
+                    # met; that is the setting being compared, so the warning is expected
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(train.X, _labels(train))
+                got.seconds[name] += time.perf_counter() - t0
+                s_test = _score(model, test.X)
+                roc = roc_curve(_labels(test), s_test)
+                got.cv_auc[name].append(roc.auc)
+                if fold == 0:
+                    got.rocs[name], got.fitted[name] = roc, model
+                    got.reports[name] = overtraining_check(
+                        _score(model, train.X), _labels(train), s_test, _labels(test)
+                    )
+                bar.advance(task)
+            if fold == 0:
+                got.first_test = test
+            aucs = ", ".join(f"{m} {got.cv_auc[m][-1]:.4f}" for m in names)
+            con.print(f"fold {fold + 1}/{k} done: AUC {aucs}", markup=False)
+    return got
+
+
+@dataclass
+class GammaHadronAnswers(Answers):
+    """Every number of the lab.
+
+    ``auc``/``hadron_acceptance``/``overtraining_*`` come from fold 1's held-out events;
+    ``cv_*`` from all folds; ``versus_best`` holds, per method, the mean per-fold AUC
+    difference to the best method, its standard error and ``better/worse/compatible``;
+    ``mlp_comparison`` the same for neyman's MLP against scikit-learn's.
+    """
+
+    n_events: int
+    k: int
+    auc: dict[str, float]
+    hadron_acceptance: dict[str, dict[float, float]]
+    overtraining_pvalue: dict[str, float]
+    overtraining_flagged: dict[str, bool]
+    cv_auc: dict[str, list[float]]
+    cv_mean: dict[str, float]
+    cv_std: dict[str, float]
+    seconds: dict[str, float]
+    best_method: str
+    best_cv_auc: float
+    versus_best: dict[str, tuple[float, float, str]]
+    mlp_comparison: tuple[float, float, str]
+    ranking: list[str]
+    importance: dict[str, float]
+    importance_std: dict[str, float]
+    rocs: dict[str, RocCurve] = figure_data(default_factory=dict)
+    reports: dict[str, OvertrainingReport] = figure_data(default_factory=dict)
+
+
+def compute(
+    *, quick: bool = False, console: Console | None = None, **options: Any
+) -> GammaHadronAnswers:
+    """Cross-validate the six methods, check overtraining, rank the variables.
+
+    ``quick``: 3,000 events, 2 folds and few trees/epochs. ``options``: ``data``.
+    """
+    ds = load(quick, **options)
+    con = lab_console(console)
+    k = 2 if quick else 5
+    con.rule(f"{NAME}: MAGIC gammas (signal) vs hadrons, {ds.n_events} events, {k}-fold CV")
+    # small networks train several times faster on one CPU thread than on many threads that
+    # compete for a few cores; the previous setting is restored at the end
+    with torch_threads(1):
+        cv = cross_validate(ds, k, quick, con)
+        names = list(cv.cv_auc)
+        cv_mean = {m: float(np.mean(v)) for m, v in cv.cv_auc.items()}
+        best = max(names, key=lambda m: cv_mean[m])
+        con.print(f"… permutation importance of {best} on fold 1", markup=False)
+        model = cv.fitted[best]
+        imp = permutation_importance(
+            lambda X: _score(model, X),
+            cv.first_test.X,
+            _labels(cv.first_test),
+            n_repeats=1 if quick else 5,
+            random_state=0,
+            feature_names=ds.feature_names,
+        )
+    features = list(imp.feature_names)
+    order = np.argsort(-imp.importances_mean)
+    effs = list(GAMMA_EFFICIENCIES)
+    return GammaHadronAnswers(
+        n_events=ds.n_events,
+        k=k,
+        auc={m: cv.rocs[m].auc for m in names},
+        hadron_acceptance={
+            m: dict(zip(effs, map(float, cv.rocs[m].background_efficiency_at(effs)), strict=True))
+            for m in names
+        },
+        overtraining_pvalue={m: min(cv.reports[m].ks_pvalue.values()) for m in names},
+        overtraining_flagged={m: bool(cv.reports[m].flagged) for m in names},
+        cv_auc=cv.cv_auc,
+        cv_mean=cv_mean,
+        cv_std={m: float(np.std(v, ddof=1)) for m, v in cv.cv_auc.items()},
+        seconds=cv.seconds,
+        best_method=best,
+        best_cv_auc=cv_mean[best],
+        versus_best={m: compare_folds(cv.cv_auc[m], cv.cv_auc[best]) for m in names if m != best},
+        mlp_comparison=compare_folds(cv.cv_auc["MLP (neyman)"], cv.cv_auc["MLP (sklearn)"]),
+        ranking=[features[i] for i in order],
+        importance={features[i]: float(imp.importances_mean[i]) for i in order},
+        importance_std={features[i]: float(imp.importances_std[i]) for i in order},
+        rocs=cv.rocs,
+        reports=cv.reports,
+    )
+
+
+def _print_tables(a: GammaHadronAnswers, con: Console) -> None:
+    names = list(a.auc)
+    table = Table(title="Held-out events (fold 1): AUC and hadron acceptance eps_B")
+    table.add_column("method")
+    table.add_column("AUC", justify="right")
+    for eff in GAMMA_EFFICIENCIES:
+        table.add_column(f"eps_B @ eps_gamma={eff}", justify="right")
+    for m in names:
+        acc = a.hadron_acceptance[m]
+        table.add_row(m, f"{a.auc[m]:.4f}", *(f"{acc[e]:.4f}" for e in GAMMA_EFFICIENCIES))
+    con.print(table)
+    # a method whose training scores differ from its test scores has learned features of
+    # the training sample (KS p-value below the Sidak-corrected 5 %)
+    table = Table(title="Overtraining check (train vs test score, KS test)")
+    for col in ("method", "KS p (gamma)", "KS p (hadron)", "flagged"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    for m in names:
+        p = a.reports[m].ks_pvalue if a.reports else {"signal": np.nan, "background": np.nan}
+        table.add_row(
+            m, f"{p['signal']:.3g}", f"{p['background']:.3g}", str(a.overtraining_flagged[m])
+        )
+    con.print(table)
+    table = Table(title=f"{a.k}-fold cross-validated AUC")
+    for col in ("method", "mean AUC", "std", f"vs {a.best_method}", "train time / s"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    for m in sorted(names, key=lambda m: -a.cv_mean[m]):
+        vs = a.versus_best.get(m)
+        cell = "best" if vs is None else f"{vs[0]:+.4f} ± {vs[1]:.4f} ({vs[2]})"
+        table.add_row(m, f"{a.cv_mean[m]:.4f}", f"{a.cv_std[m]:.4f}", cell, f"{a.seconds[m]:.1f}")
+    con.print(table)
+    table = Table(title=f"Variable ranking ({a.best_method}, permutation importance on fold 1)")
+    table.add_column("rank", justify="right")
+    table.add_column("feature")
+    table.add_column("AUC drop", justify="right")
+    for r, f in enumerate(a.ranking, 1):
+        table.add_row(str(r), f, f"{a.importance[f]:.4f} ± {a.importance_std[f]:.4f}")
+    con.print(table)
+
+
+def render(
+    answers: GammaHadronAnswers, out: Path | None = None, console: Console | None = None
+) -> LabResult:
+    """Print the tables and the conclusion; write ROC, rejection and score figures to ``out``."""
+    con = lab_console(console)
+    result = LabResult(NAME, answers=answers.as_dict())
+    _print_tables(answers, con)
+    a = answers
+    close = [m for m, v in a.versus_best.items() if v[2] == "compatible"]
+    d, err, verdict = a.mlp_comparison
+    con.print(
+        f"Best: {a.best_method} with {a.k}-fold AUC {a.best_cv_auc:.4f}"
+        + (f"; compatible with it within 2 standard errors: {', '.join(close)}" if close else "")
+        + f". neyman's MLP is {verdict} "
+        f"{'than' if verdict != 'compatible' else 'with'} scikit-learn's with the same hidden "
+        f"layers {HIDDEN} (per-fold AUC difference {d:+.4f} ± {err:.4f}). Rectangular cuts "
+        "and the linear Fisher discriminant leave the most hadrons at every gamma efficiency: "
+        "the classes are separated by non-linear combinations of the image shape (fAlpha, "
+        "fLength, fWidth), which the tree ensemble and the networks learn.",
+        markup=False,
+    )
+    figs = Figures(out, result, con)
+    for name, fig in (
+        ("roc", plot_roc(a.rocs)),
+        ("rejection", plot_rejection(a.rocs, reference="Fisher")),
+    ):
+        # six methods: the legend beside the axes, never over a curve
+        for ax in fig.axes:
+            if ax.get_legend() is not None:
+                ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+        figs.save(fig, name)
+    for m in ("BDT", "MLP (neyman)"):
+        fig = plot_scores(a.reports[m], class_names=("gamma", "hadron"), xlabel=f"{m} score")
+        figs.save(fig, "scores_" + m.split()[0].lower())
+    figs.report()
+    return result
 
 
 def run(
@@ -143,170 +403,38 @@ def run(
     console: Console | None = None,
     **options: Any,
 ) -> LabResult:
-    """Run the lab and return its answers.
-
-    Parameters
-    ----------
-    quick : bool
-        Use 3,000 events, 2 folds and few trees/epochs (seconds instead of minutes).
-    out : Path, optional
-        Directory for ``roc.png``, ``rejection.png`` and ``scores_<method>.png``.
-    console : rich Console, optional
-        Where to print; a plain console on stdout by default.
-    **options
-        ``data``: path to ``magic04.data`` (or a folder holding it).
-
-    Returns
-    -------
-    LabResult
-        ``answers``: ``"n_events"``, ``"k"``, ``"auc"`` (method -> test AUC of fold 1),
-        ``"hadron_acceptance"`` (method -> {gamma efficiency -> background efficiency}),
-        ``"overtraining_pvalue"`` (method -> smaller KS p-value), ``"overtraining_flagged"``,
-        ``"ranking"`` (features by importance, most important first), ``"importance"``
-        (feature -> AUC drop), ``"cv_auc"`` (method -> list of fold AUCs), ``"cv_mean"``,
-        ``"cv_std"``, ``"best_method"``, ``"best_cv_auc"``, ``"seconds"`` (method -> training
-        time summed over folds).
-    """
-    ds = _load(options)
-    # small networks train several times faster on one CPU thread than on many threads that
-    # compete for a few cores; the previous setting is restored at the end
-    with torch_threads(1):  # small networks train fastest on one thread
-        return _run(ds, quick=quick, out=out, console=console)
+    """``render(compute(...))``: see :func:`compute` and :func:`render`."""
+    return render(compute(quick=quick, console=console, **options), out, console)
 
 
-def _run(ds: Dataset, *, quick: bool, out: Path | None, console: Console | None) -> LabResult:
-    con = lab_console(console)
-    result = LabResult(NAME)
-    a = result.answers
-
-    # Quick mode: a random subsample of 3,000 events (the file lists all gammas first)
-    if quick and ds.n_events > 3000:
-        ds = ds.subset(np.sort(np.random.default_rng(1).choice(ds.n_events, 3000, replace=False)))
-    k = 2 if quick else 5
-    a["n_events"], a["k"] = ds.n_events, k
-    con.rule(f"{NAME}: MAGIC gammas (signal) vs hadrons, {ds.n_events} events, {k}-fold CV")
-
-    names = list(make_methods(quick=quick))
-    cv_auc: dict[str, list[float]] = {m: [] for m in names}
-    seconds = dict.fromkeys(names, 0.0)
-    rocs: dict[str, RocCurve] = {}
-    reports: dict[str, OvertrainingReport] = {}
-    fitted: dict[str, Any] = {}
-
-    # Every method is trained on the same folds. The first fold's test events give the ROC
-    # curves, hadron acceptances and overtraining checks; all folds give the CV AUC.
-    for fold, (train, test) in enumerate(ds.kfold(k, random_state=0)):
-        for name, model in make_methods(quick=quick).items():
-            t0 = time.perf_counter()
-            with warnings.catch_warnings():
-                # scikit-learn's defaults stop at 200 iterations before its tolerance is met;
-                # that is the setting being compared, so its ConvergenceWarning is expected
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(train.X, _labels(train))
-            seconds[name] += time.perf_counter() - t0
-            s_test = _score(model, test.X)
-            roc = roc_curve(_labels(test), s_test)
-            cv_auc[name].append(roc.auc)
-            if fold == 0:
-                rocs[name] = roc
-                fitted[name] = model
-                reports[name] = overtraining_check(
-                    _score(model, train.X), _labels(train), s_test, _labels(test)
-                )
-        if fold == 0:
-            first_test = test
-
-    # 2. ROC, AUC and hadron acceptance on the first fold's held-out events
-    a["auc"] = {m: rocs[m].auc for m in names}
-    a["hadron_acceptance"] = {
-        m: dict(
-            zip(
-                GAMMA_EFFICIENCIES,
-                (float(v) for v in rocs[m].background_efficiency_at(list(GAMMA_EFFICIENCIES))),
-                strict=True,
-            )
-        )
-        for m in names
-    }
-    table = Table(title="Held-out events (fold 1): AUC and hadron acceptance eps_B")
-    table.add_column("method")
-    table.add_column("AUC", justify="right")
-    for eff in GAMMA_EFFICIENCIES:
-        table.add_column(f"eps_B @ eps_gamma={eff}", justify="right")
-    for m in names:
-        acc = a["hadron_acceptance"][m]
-        table.add_row(m, f"{a['auc'][m]:.4f}", *(f"{acc[e]:.4f}" for e in GAMMA_EFFICIENCIES))
-    con.print(table)
-
-    # 3. overtraining: a method whose training scores differ from its test scores has
-    # learned features of the training sample (KS p-value below the Sidak-corrected 5 %)
-    a["overtraining_pvalue"] = {m: min(reports[m].ks_pvalue.values()) for m in names}
-    a["overtraining_flagged"] = {m: bool(reports[m].flagged) for m in names}
-    table = Table(title="Overtraining check (train vs test score, KS test)")
-    for col in ("method", "KS p (gamma)", "KS p (hadron)", "flagged"):
-        table.add_column(col, justify="left" if col == "method" else "right")
-    for m in names:
-        p = reports[m].ks_pvalue
-        table.add_row(
-            m, f"{p['signal']:.3g}", f"{p['background']:.3g}", str(a["overtraining_flagged"][m])
-        )
-    con.print(table)
-
-    # 5. cross-validated AUC: mean and spread over the folds decide the ranking
-    a["cv_auc"] = cv_auc
-    a["cv_mean"] = {m: float(np.mean(v)) for m, v in cv_auc.items()}
-    a["cv_std"] = {m: float(np.std(v, ddof=1)) for m, v in cv_auc.items()}
-    a["seconds"] = seconds
-    best = max(names, key=lambda m: a["cv_mean"][m])
-    a["best_method"], a["best_cv_auc"] = best, a["cv_mean"][best]
-    table = Table(title=f"{k}-fold cross-validated AUC")
-    for col in ("method", "mean AUC", "std", "train time / s"):
-        table.add_column(col, justify="left" if col == "method" else "right")
-    for m in sorted(names, key=lambda m: -a["cv_mean"][m]):
-        table.add_row(m, f"{a['cv_mean'][m]:.4f}", f"{a['cv_std'][m]:.4f}", f"{seconds[m]:.1f}")
-    con.print(table)
-
-    # 4. variable ranking of the best method: how much the AUC drops when a feature is shuffled
-    model = fitted[best]
-    imp = permutation_importance(
-        lambda X: _score(model, X),
-        first_test.X,
-        _labels(first_test),
-        n_repeats=1 if quick else 5,
-        random_state=0,
-        feature_names=ds.feature_names,
-    )
-    features = list(imp.feature_names)
-    order = np.argsort(-imp.importances_mean)
-    a["ranking"] = [features[i] for i in order]
-    a["importance"] = {features[i]: float(imp.importances_mean[i]) for i in order}
-    table = Table(title=f"Variable ranking ({best}, permutation importance on fold 1)")
-    table.add_column("rank", justify="right")
-    table.add_column("feature")
-    table.add_column("AUC drop", justify="right")
-    for r, i in enumerate(order, 1):
-        table.add_row(
-            str(r),
-            features[i],
-            f"{imp.importances_mean[i]:.4f} ± {imp.importances_std[i]:.4f}",
-        )
-    con.print(table)
-
-    ny, sk = a["cv_mean"]["MLP (neyman)"], a["cv_mean"]["MLP (sklearn)"]
-    con.print(
-        f"Best: {best} with {k}-fold AUC {a['best_cv_auc']:.4f}. neyman's MLP "
-        f"({ny:.4f}) {'beats' if ny > sk else 'does not beat'} scikit-learn's ({sk:.4f}) with "
-        f"the same hidden layers {HIDDEN}. Rectangular cuts and the linear Fisher discriminant "
-        "leave the most hadrons at every gamma efficiency: the classes are separated by "
-        "non-linear combinations of the image shape (fAlpha, fLength, fWidth), which the tree "
-        "ensemble and the networks learn.",
-        markup=False,
-    )
-
-    if out is not None:
-        save_figure(plot_roc(rocs), out, "roc", result)
-        save_figure(plot_rejection(rocs, reference="Fisher"), out, "rejection", result)
-        for m in ("BDT", "MLP (neyman)"):
-            fig = plot_scores(reports[m], class_names=("gamma", "hadron"), xlabel=f"{m} score")
-            save_figure(fig, out, "scores_" + m.split()[0].lower(), result)
-    return result
+NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
+    (
+        "## The MAGIC events\nTen Hillas parameters per shower; gammas are the signal. Give "
+        "`data='magic04.data'` if it is not in the cache.",
+        "from pathlib import Path\nimport neyman\nfrom neyman.labs import gamma_hadron as gh\n\n"
+        "# the course's copy beside the project (../shared/data), else the cache or a download\n"
+        "shared = Path(neyman.__file__).resolve().parents[3] / 'shared' / 'data' / 'magic04.data'\n"
+        "data = shared if shared.is_file() else None\n"
+        "ds = gh.load(quick=True, data=data)\n"
+        "print(ds.n_events, 'events;', ds.feature_names)",
+    ),
+    (
+        "## 1. The methods\nCuts, Fisher, kNN, BDT and two MLPs with the same hidden layers.",
+        "methods = gh.make_methods(quick=True)\nfor name, m in methods.items():\n"
+        "    print(name, type(m).__name__)",
+    ),
+    (
+        "## 2, 3, 5. Train on the same folds: AUC, overtraining, cross-validated AUC",
+        "cv = gh.cross_validate(ds, k=2, quick=True)\n"
+        "for m, aucs in cv.cv_auc.items():\n    print(f'{m:14s}', [round(a, 4) for a in aucs])",
+    ),
+    (
+        "## Is the difference real?\nPer-fold differences and their standard error.",
+        "d, err, verdict = gh.compare_folds(cv.cv_auc['MLP (neyman)'], cv.cv_auc['MLP (sklearn)'])\n"
+        "print(f'neyman - sklearn: {d:+.4f} ± {err:.4f}: {verdict}')",
+    ),
+    (
+        "## 4 and the figures: the whole lab in one call",
+        "result = gh.run(quick=True, data=data, out=Path('gamma-hadron-figures'))",
+    ),
+)

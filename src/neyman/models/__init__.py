@@ -10,6 +10,9 @@ estimator you need:
 - ``histogram.py``: :class:`HistogramLikelihoodRatio` (binned, projective in N-D)
 - ``linear.py``: :class:`FisherDiscriminant`, :class:`LogisticRegression`
 - ``cuts.py``: :class:`RectangularCuts` (TMVA-style box cuts per signal efficiency)
+- ``pipeline.py``: :class:`Pipeline`, a fitted estimator with its input pipeline (feature
+  expressions, selection, missing values, standardiser), as a study saves it
+- ``particle_set.py``: :class:`ParticleSetClassifier` (Deep Sets / transformer on jet constituents)
 
 ``load(dir)`` reads any saved estimator back; ``Estimator.load(dir)`` also checks its class.
 """
@@ -24,11 +27,13 @@ from neyman.models.cuts import RectangularCuts
 from neyman.models.histogram import HistogramLikelihoodRatio
 from neyman.models.knn import KNNClassifier
 from neyman.models.linear import FisherDiscriminant, LogisticRegression
+from neyman.models.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from neyman.models.bdt import BDTClassifier, BDTRegressor
     from neyman.models.cnn import CNNClassifier
     from neyman.models.mlp import MLPClassifier, MLPRegressor
+    from neyman.models.particle_set import ParticleSetClassifier
 
 #: estimators whose modules import torch or xgboost: imported on first use, so that
 #: ``import neyman.models`` and a Fisher fit load neither
@@ -38,6 +43,7 @@ _LAZY = {
     "CNNClassifier": "neyman.models.cnn",
     "MLPClassifier": "neyman.models.mlp",
     "MLPRegressor": "neyman.models.mlp",
+    "ParticleSetClassifier": "neyman.models.particle_set",
 }
 
 
@@ -61,6 +67,8 @@ __all__ = [
     "MLPRegressor",
     "NeymanEstimator",
     "NotFittedError",
+    "ParticleSetClassifier",
+    "Pipeline",
     "RectangularCuts",
     "load",
 ]

@@ -13,6 +13,7 @@ negative and the trees become unstable, so check the result).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +24,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight
 
+from neyman._util.threads import resolve_threads
 from neyman.errors import DataError, ModelError
 from neyman.models.base import (
     Constraint,
@@ -56,6 +58,7 @@ _COMMON: dict[str, list[Constraint | None]] = {
     "negative_weights": [Options(("error", "drop", "keep"))],
     "device": [Options(("auto", "cpu", "cuda"))],
     "n_jobs": [None, Interval("int", 1, None)],
+    "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     "random_state": [None, RandomState()],
 }
 
@@ -85,6 +88,7 @@ class _BDTBase(NeymanEstimator):
         negative_weights: str = "error",
         device: str = "auto",
         n_jobs: int | None = None,
+        n_threads: int | str = "auto",
         random_state: Any = None,
     ) -> None:
         self.n_estimators = n_estimators
@@ -102,6 +106,7 @@ class _BDTBase(NeymanEstimator):
         self.negative_weights = negative_weights
         self.device = device
         self.n_jobs = n_jobs
+        self.n_threads = n_threads
         self.random_state = random_state
 
     booster_: Any
@@ -200,7 +205,7 @@ class _BDTBase(NeymanEstimator):
             "gamma": self.gamma,
             "max_bin": self.max_bin,
             "seed": seed,
-            "nthread": self.n_jobs if self.n_jobs is not None else 0,
+            "nthread": self.n_jobs if self.n_jobs is not None else resolve_threads(self.n_threads),
             "verbosity": 0,
             **self._objective(len(getattr(self, "classes_", ()))),
         }
@@ -275,6 +280,48 @@ class _BDTBase(NeymanEstimator):
         total = out.sum()
         return out / total if total > 0 else out
 
+    # -- export -----------------------------------------------------------------------
+
+    def export_onnx(self, path: str | os.PathLike[str]) -> Path:
+        """Export the trees (up to the best round) with the output head to ONNX.
+
+        Same contract as the MLP's ``export_onnx``: the graph takes ``X`` (float32, shape
+        ``(n, n_features_in_)``, dynamic ``n``) and returns ``output``: the probability of
+        ``classes_[1]`` with shape (n, 1) for two classes, (n, k) class probabilities for
+        more, or the regression values (n, 1). Converted with onnxmltools; trees compare
+        features in float32, as XGBoost does.
+
+        Parameters
+        ----------
+        path : path-like
+            The ``.onnx`` file to write (atomically).
+
+        Raises
+        ------
+        ImportError
+            If ``onnx``/``onnxmltools`` are missing: ``pip install 'neyman[onnx]'``.
+        """
+        self._require_fitted()
+        try:
+            import onnx
+            import onnxmltools
+            from onnxmltools.convert.common.data_types import FloatTensorType
+        except ImportError as exc:
+            msg = f"{type(self).__name__}.export_onnx needs onnxmltools: pip install 'neyman[onnx]'"
+            raise ImportError(msg) from exc
+        booster = self.booster_[: self.best_iteration_ + 1]
+        model = onnxmltools.convert_xgboost(
+            booster,
+            initial_types=[("X", FloatTensorType([None, int(self.n_features_in_)]))],
+            target_opset=15,
+        )
+        _onnx_head(model, binary=self._is_classifier and len(self.classes_) == 2)
+        onnx.checker.check_model(model)
+        target = Path(path)
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(model.SerializeToString())
+        return target
+
     # -- persistence ------------------------------------------------------------------
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
@@ -313,6 +360,36 @@ class _BDTBase(NeymanEstimator):
         self.device_ = "cpu"
         if self._is_classifier:
             self.classes_ = classes_from_json(meta["classes"])
+
+
+def _onnx_head(model: Any, *, binary: bool) -> None:
+    """Give a converted XGBoost graph one output ``output`` (see ``export_onnx``).
+
+    onnxmltools yields ``label`` + ``probabilities`` (n, k) for a logistic or softmax
+    booster, or ``variable`` (n, 1) for a regression booster. A two-class BDT trained with
+    signed weights carries a custom objective, so it converts as a regression of the margin
+    (its ``base_score`` is 0) and gets a sigmoid here.
+    """
+    from onnx import TensorProto, helper
+
+    if not any(op.domain in ("", "ai.onnx") for op in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("", 15))
+    graph = model.graph
+    names = [o.name for o in graph.output]
+    if "probabilities" in names:
+        source = "probabilities"
+        if binary:
+            graph.initializer.append(helper.make_tensor("_signal", TensorProto.INT64, [1], [1]))
+            graph.node.append(helper.make_node("Gather", [source, "_signal"], ["output"], axis=1))
+        else:
+            graph.node.append(helper.make_node("Identity", [source], ["output"]))
+        width = 1 if binary else None
+    else:
+        op = "Sigmoid" if binary else "Identity"
+        graph.node.append(helper.make_node(op, [names[0]], ["output"]))
+        width = 1
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info("output", TensorProto.FLOAT, [None, width]))
 
 
 def _signed_weight_objective(params: dict[str, Any], weights: dict[int, Any]) -> dict[str, Any]:
@@ -387,7 +464,11 @@ _DOC = """
     device : {"auto", "cpu", "cuda"}
         ``"auto"`` trains on CUDA when present.
     n_jobs : int, optional
-        CPU threads (all when None).
+        CPU threads; wins over ``n_threads`` when given.
+    n_threads : int or "auto"
+        CPU threads when ``n_jobs`` is None: ``"auto"`` (or ``NEYMAN_NUM_THREADS``) means
+        the CPUs this process may use (affinity mask, cgroup quota, ``OMP_NUM_THREADS``;
+        see :mod:`neyman._util.threads`), not every core of the machine.
     random_state : int, RandomState or None
         Seeds subsampling and the validation split.
 
@@ -507,6 +588,7 @@ class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
         negative_weights: str = "error",
         device: str = "auto",
         n_jobs: int | None = None,
+        n_threads: int | str = "auto",
         random_state: Any = None,
     ) -> None:
         super().__init__(
@@ -525,6 +607,7 @@ class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
             negative_weights=negative_weights,
             device=device,
             n_jobs=n_jobs,
+            n_threads=n_threads,
             random_state=random_state,
         )
         self.objective = objective

@@ -140,7 +140,8 @@ class CNNClassifier(ClassifierMixin, _TorchEstimator):  # type: ignore[misc]
         Shape to give flat (n, c*h*w) inputs, e.g. ``(1, 8, 8)`` for 8x8 digits.
     activation, output, loss, optimizer, lr, momentum, batch_size, epochs, weight_decay, \
 l1, dropout, early_stopping, patience, validation_fraction, lr_schedule, lr_factor, \
-lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
+lr_patience, checkpoint_dir, resume, device, backend, precision, n_threads, random_state, \
+verbose
         As for :class:`~neyman.models.MLPClassifier` (``dropout`` applies after dense
         layers). Convolutions always train on the torch path: ``backend="auto"`` means
         torch here and ``backend="fast"`` raises a ConfigError naming the Conv2d layer.
@@ -150,7 +151,7 @@ lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
     classes_ : ndarray of shape (n_classes,)
     input_shape_ : tuple (c, h, w)
         Image shape the network was built for.
-    module_, history_, n_parameters_, output_, loss_, device_, backend_
+    module_, history_, n_parameters_, output_, loss_, device_, backend_, precision_
         As for :class:`~neyman.models.MLPClassifier`.
     """
 
@@ -173,7 +174,7 @@ lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
         loss: str = "auto",
         optimizer: str = "adam",
         lr: float = 1e-3,
-        momentum: float = 0.9,
+        momentum: float = 0.0,
         batch_size: int = 64,
         epochs: int = 20,
         weight_decay: float = 0.0,
@@ -189,6 +190,8 @@ lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
         resume: bool = False,
         device: str = "auto",
         backend: str = "auto",
+        precision: str = "auto",
+        n_threads: int | str = "auto",
         random_state: Any = None,
         verbose: int = 1,
     ) -> None:
@@ -215,6 +218,8 @@ lr_patience, checkpoint_dir, resume, device, backend, random_state, verbose
         self.resume = resume
         self.device = device
         self.backend = backend
+        self.precision = precision
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 

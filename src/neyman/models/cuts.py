@@ -30,11 +30,13 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from neyman._util.threads import threaded
 from neyman.models._binary import _BinaryClassifier
 from neyman.models.base import (
     Constraint,
     FloatTuple,
     Interval,
+    Options,
     classes_from_json,
     classes_to_json,
 )
@@ -60,6 +62,9 @@ class RectangularCuts(_BinaryClassifier):
         Fraction of the in-box signal removed by one peeling move.
     max_iter : int
         Maximum coordinate-descent sweeps per efficiency.
+    n_threads : int or "auto", default "auto"
+        BLAS/OpenMP threads during fit and predict, restored afterwards; ``"auto"`` (or
+        ``NEYMAN_NUM_THREADS``) is the CPUs this process may use (:mod:`neyman._util.threads`).
 
     Attributes
     ----------
@@ -98,6 +103,7 @@ class RectangularCuts(_BinaryClassifier):
         "n_quantiles": [Interval("int", 2, None)],
         "peel": [Interval("float", 0, 1, "neither")],
         "max_iter": [Interval("int", 0, None)],
+        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     }
 
     def __init__(
@@ -108,13 +114,16 @@ class RectangularCuts(_BinaryClassifier):
         n_quantiles: int = 40,
         peel: float = 0.05,
         max_iter: int = 10,
+        n_threads: int | str = "auto",
     ) -> None:
         self.efficiencies = efficiencies
         self.working_point = working_point
         self.n_quantiles = n_quantiles
         self.peel = peel
         self.max_iter = max_iter
+        self.n_threads = n_threads
 
+    @threaded
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> RectangularCuts:
         """Optimise one box per target efficiency.
 
@@ -276,6 +285,7 @@ class RectangularCuts(_BinaryClassifier):
             out[start : start + 65536] = np.where(any_pass, 1.0 - self.efficiencies_[first], 0.0)
         return out
 
+    @threaded
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Score minus the working-point threshold: positive inside the working-point box."""
         return self.score_samples(X) - self.threshold_

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from neyman._util.threads import threaded
 from neyman.models._binary import _BinaryClassifier
 from neyman.models.base import Constraint, Interval, Options, classes_from_json, classes_to_json
 
@@ -39,6 +40,9 @@ class HistogramLikelihoodRatio(_BinaryClassifier):
         are merged, so a discrete feature may get fewer bins).
     pseudocount : float, default 0.5
         Added to every bin (in units of average event weight) so empty bins stay finite.
+    n_threads : int or "auto", default "auto"
+        BLAS/OpenMP threads during fit and predict, restored afterwards; ``"auto"`` (or
+        ``NEYMAN_NUM_THREADS``) is the CPUs this process may use (:mod:`neyman._util.threads`).
 
     Attributes
     ----------
@@ -64,13 +68,23 @@ class HistogramLikelihoodRatio(_BinaryClassifier):
         "bins": [Interval("int", 1, None)],
         "binning": [Options(("uniform", "quantile"))],
         "pseudocount": [Interval("float", 0, None, "neither")],
+        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     }
 
-    def __init__(self, bins: int = 20, *, binning: str = "uniform", pseudocount: float = 0.5):
+    def __init__(
+        self,
+        bins: int = 20,
+        *,
+        binning: str = "uniform",
+        pseudocount: float = 0.5,
+        n_threads: int | str = "auto",
+    ):
         self.bins = bins
         self.binning = binning
         self.pseudocount = pseudocount
+        self.n_threads = n_threads
 
+    @threaded
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> HistogramLikelihoodRatio:
         """Fill the signal and background histograms of every feature.
 
@@ -110,6 +124,7 @@ class HistogramLikelihoodRatio(_BinaryClassifier):
                 return np.asarray(edges, dtype=np.float64)
         return np.linspace(lo, hi, int(self.bins) + 1)
 
+    @threaded
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Sum over features of the per-bin log likelihood ratio, shape (n,)."""
         Xc = np.asarray(self._check_X(X, reset=False), dtype=np.float64)

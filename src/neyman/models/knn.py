@@ -20,9 +20,17 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.neighbors import KDTree
 
+from neyman._util.threads import threaded
 from neyman.errors import ConfigError
 from neyman.models._binary import _BinaryClassifier
-from neyman.models.base import Boolean, Constraint, Interval, classes_from_json, classes_to_json
+from neyman.models.base import (
+    Boolean,
+    Constraint,
+    Interval,
+    Options,
+    classes_from_json,
+    classes_to_json,
+)
 
 __all__ = ["KNNClassifier"]
 
@@ -40,6 +48,9 @@ class KNNClassifier(_BinaryClassifier):
     pseudocount : float, default 0.5
         Added to each class's neighbour weight (weights are first scaled to average 1),
         so empty neighbourhoods give a finite log ratio.
+    n_threads : int or "auto", default "auto"
+        BLAS/OpenMP threads during fit and predict, restored afterwards; ``"auto"`` (or
+        ``NEYMAN_NUM_THREADS``) is the CPUs this process may use (:mod:`neyman._util.threads`).
 
     Attributes
     ----------
@@ -63,13 +74,23 @@ class KNNClassifier(_BinaryClassifier):
         "n_neighbors": [Interval("int", 1, None)],
         "scale": [Boolean()],
         "pseudocount": [Interval("float", 0, None, "neither")],
+        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     }
 
-    def __init__(self, n_neighbors: int = 50, *, scale: bool = True, pseudocount: float = 0.5):
+    def __init__(
+        self,
+        n_neighbors: int = 50,
+        *,
+        scale: bool = True,
+        pseudocount: float = 0.5,
+        n_threads: int | str = "auto",
+    ):
         self.n_neighbors = n_neighbors
         self.scale = scale
         self.pseudocount = pseudocount
+        self.n_threads = n_threads
 
+    @threaded
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> KNNClassifier:
         """Store the (scaled) training events and their weights.
 
@@ -103,6 +124,7 @@ class KNNClassifier(_BinaryClassifier):
         self._tree = KDTree(Xs)
         self._log_prior = float(np.log(w[~signal].sum()) - np.log(w[signal].sum()))
 
+    @threaded
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """``log LR`` from the weighted neighbour counts, shape (n,)."""
         Xc = np.asarray(self._check_X(X, reset=False), dtype=np.float64)

@@ -19,6 +19,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.linear_model import LogisticRegression as _SkLogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 
+from neyman._util.threads import threaded
 from neyman._util.weights import check_sample_weight
 from neyman.errors import DataError
 from neyman.models.base import (
@@ -26,6 +27,7 @@ from neyman.models.base import (
     Constraint,
     Interval,
     NeymanEstimator,
+    Options,
     classes_from_json,
     classes_to_json,
 )
@@ -49,6 +51,7 @@ class _LinearClassifier(ClassifierMixin, NeymanEstimator):  # type: ignore[misc]
         w = check_sample_weight(sample_weight, len(Xc), positive_sum=True)
         return Xc, yc, w
 
+    @threaded
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """``X @ coef_.T + intercept_``: shape (n,) for two classes (log-odds of
         ``classes_[1]``), (n, k) otherwise."""
@@ -97,6 +100,9 @@ class FisherDiscriminant(_LinearClassifier):
     shrinkage : float in [0, 1], optional
         Shrink each class covariance ``C`` to ``(1 - s) C + s (tr C / d) I``, as
         scikit-learn's ``LinearDiscriminantAnalysis(solver="lsqr", shrinkage=s)``.
+    n_threads : int or "auto", default "auto"
+        BLAS/OpenMP threads during fit and predict, restored afterwards; ``"auto"`` (or
+        ``NEYMAN_NUM_THREADS``) is the CPUs this process may use (:mod:`neyman._util.threads`).
 
     Attributes
     ----------
@@ -117,11 +123,14 @@ class FisherDiscriminant(_LinearClassifier):
 
     _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
         "shrinkage": [None, Interval("float", 0, 1)],
+        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     }
 
-    def __init__(self, shrinkage: float | None = None) -> None:
+    def __init__(self, shrinkage: float | None = None, *, n_threads: int | str = "auto") -> None:
         self.shrinkage = shrinkage
+        self.n_threads = n_threads
 
+    @threaded
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> FisherDiscriminant:
         """Compute the discriminant from weighted class means and covariances.
 
@@ -189,6 +198,9 @@ class LogisticRegression(_LinearClassifier):
         Iterations of lbfgs.
     tol : float > 0
         Stopping tolerance.
+    n_threads : int or "auto", default "auto"
+        BLAS/OpenMP threads during fit and predict, restored afterwards; ``"auto"`` (or
+        ``NEYMAN_NUM_THREADS``) is the CPUs this process may use (:mod:`neyman._util.threads`).
 
     Attributes
     ----------
@@ -210,16 +222,25 @@ class LogisticRegression(_LinearClassifier):
         "fit_intercept": [Boolean()],
         "max_iter": [Interval("int", 1, None)],
         "tol": [Interval("float", 0, None, "neither")],
+        "n_threads": [Options(("auto",)), Interval("int", 1, None)],
     }
 
     def __init__(
-        self, C: float = 1.0, *, fit_intercept: bool = True, max_iter: int = 1000, tol: float = 1e-4
+        self,
+        C: float = 1.0,
+        *,
+        fit_intercept: bool = True,
+        max_iter: int = 1000,
+        tol: float = 1e-4,
+        n_threads: int | str = "auto",
     ) -> None:
         self.C = C
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.tol = tol
+        self.n_threads = n_threads
 
+    @threaded
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
         """Fit by maximum (penalised, weighted) likelihood.
 

@@ -4,7 +4,7 @@ The network is a ``torch.nn.Sequential`` of ``Linear`` + activation modules (plu
 ``Dropout`` after each activation when ``dropout > 0``), ending in one ``Linear`` layer
 whose raw output (a logit for classifiers) feeds the loss; the output head (sigmoid,
 softmax or identity) is applied at predict time. See :func:`build_mlp`. Training runs in
-:func:`neyman.train.fit`; the shared estimator code is in :mod:`neyman.models._torch`.
+:func:`neyman.train.train`; the shared estimator code is in :mod:`neyman.models._torch`.
 """
 
 from __future__ import annotations
@@ -79,11 +79,13 @@ _DOC_PARAMS = """
     loss : {"auto", ...}
         Per-sample loss; ``"auto"`` matches the head.
     optimizer : {"sgd", "adam", "adamw", "rmsprop"}
-        ``sgd`` and ``rmsprop`` use ``momentum``.
+        ``sgd`` and ``rmsprop`` use ``momentum``; ``adam``/``adamw`` use betas (0.9,
+        0.999) and eps 1e-8, ``rmsprop`` alpha 0.99, as PyTorch.
     lr : float
         Learning rate.
-    momentum : float in [0, 1)
-        Momentum of ``sgd``/``rmsprop`` (0 gives plain SGD).
+    momentum : float in [0, 1), default 0.0
+        Momentum of ``sgd``/``rmsprop``. The default 0 makes ``optimizer="sgd"`` plain SGD,
+        as ``torch.optim.SGD`` and Keras' ``SGD`` are by default; set e.g. 0.9 for momentum.
     batch_size : int
         Events per step; 1 is per-event SGD.
     epochs : int
@@ -123,8 +125,24 @@ _DOC_PARAMS = """
         network has at most 50,000 parameters, ``batch_size <= 32``, no dropout, no early
         stopping, schedule or checkpoints, on the CPU; otherwise the PyTorch loop.
         ``"torch"`` forces the PyTorch loop; ``"fast"`` forces the compiled loop and raises
-        ``ConfigError`` naming the unsupported option. The first fast fit in a process
-        compiles the loop (a few seconds). The backend used is in ``backend_``.
+        ``ConfigError`` naming the unsupported option. The rule depends only on the
+        problem's shape, never on timing. The loop is compiled once per machine (a few
+        seconds) and cached in the user cache directory (``NEYMAN_CACHE_DIR`` moves it).
+        The backend used is in ``backend_``, ``history_.backend`` and the saved model.
+    precision : {"auto", "fp32", "bf16"}
+        Precision of the forward pass in the PyTorch loop. ``"bf16"`` runs matrix products
+        under ``torch.autocast`` in bfloat16, keeping float32 weights, optimizer state and
+        loss. ``"auto"`` uses bf16 only where it gains: on a CPU with AMX or AVX512-BF16 (or
+        a CUDA device with bf16), a batch of at least 512 events and at least 2e7
+        multiply-adds per step (e.g. 28-300-300-300-1 at batch 1024); fp32 otherwise.
+        The precision used is in ``precision_``.
+    n_threads : int or "auto"
+        Threads for fit and predict (torch and BLAS), restored afterwards. ``"auto"``
+        (or the environment variable ``NEYMAN_NUM_THREADS``) uses one thread where a step
+        is small (below 4e6 multiply-adds: the default 64-64 network at batch 64) and
+        otherwise the CPUs this process may use (affinity mask, cgroup quota,
+        ``OMP_NUM_THREADS``); an explicit number always wins. The count used is in
+        ``history_.n_threads``.
     random_state : int, RandomState or None
         Seeds the weight initialisation, the validation split, the per-epoch shuffling
         and dropout. Same seed, same weights (on CPU).
@@ -135,16 +153,17 @@ _DOC_PARAMS = """
 _DOC_ATTRS = """
     module_ : torch.nn.Sequential
         The trained network (raw outputs, no head).
-    history_ : dict of str to list of float
+    history_ : TrainHistory (a dict of str to list of float)
         Per epoch: ``loss`` and the metric, ``val_loss`` and ``val_`` metric when there is
-        validation data, and ``lr``.
+        validation data, and ``lr``; ``history_.backend``, ``.precision`` and
+        ``.n_threads`` record how the network was trained.
     n_parameters_ : int
         Trainable parameters.
     n_features_in_ : int
         Input features; ``feature_names_in_`` when fitted on a DataFrame.
     output_, loss_ : str
         The resolved head and loss.
-    device_, backend_ : str
+    device_, backend_, precision_ : str
         Where and how the network was trained.
 """
 
@@ -161,7 +180,7 @@ class _MLPBase(_TorchEstimator):
         loss: str = "auto",
         optimizer: str = "adam",
         lr: float = 1e-3,
-        momentum: float = 0.9,
+        momentum: float = 0.0,
         batch_size: int = 64,
         epochs: int = 50,
         weight_decay: float = 0.0,
@@ -177,6 +196,8 @@ class _MLPBase(_TorchEstimator):
         resume: bool = False,
         device: str = "auto",
         backend: str = "auto",
+        precision: str = "auto",
+        n_threads: int | str = "auto",
         random_state: Any = None,
         verbose: int = 1,
     ) -> None:
@@ -202,6 +223,8 @@ class _MLPBase(_TorchEstimator):
         self.resume = resume
         self.device = device
         self.backend = backend
+        self.precision = precision
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 

@@ -25,6 +25,8 @@ def _draw(ax: Axes, matrix: np.ndarray, names: list[str], title: str, annotate: 
     ax.minorticks_off()
     ax.tick_params(top=False, right=False)
     if annotate and d <= 20:
+        # numbers are readable up to ~10 features at "small"; beyond, they shrink to fit
+        size = "small" if d <= 10 else "xx-small"
         for i in range(d):
             for j in range(d):
                 v = matrix[i, j]
@@ -34,7 +36,7 @@ def _draw(ax: Axes, matrix: np.ndarray, names: list[str], title: str, annotate: 
                     "" if np.isnan(v) else f"{100 * v:.0f}",
                     ha="center",
                     va="center",
-                    fontsize="xx-small",
+                    fontsize=size,
                     color="white" if abs(v) > 0.6 else "black",
                 )
     ax.set_title(title, fontsize="small")

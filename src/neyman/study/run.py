@@ -2,75 +2,96 @@
 
 This is the one place that wires neyman's layers together. Every method trains on the same
 training events (standardised with a :class:`~neyman.data.Standardizer` fit on them only) and
-is judged on the same test events; where the data carry the true likelihood ratio, every
-method is compared with the Neyman-Pearson optimum.
+is judged on the same test events, all with the one weight policy of
+:mod:`neyman.study.weights`; where the data carry the true likelihood ratio (built-in
+problems, or ``data.truth`` for files), every method is compared with the Neyman-Pearson
+optimum. Each method runs through :mod:`neyman.study.methods` (fit -> score -> evaluate ->
+save); the output is written through :mod:`neyman.study._output` (lock, temporary
+directory, one swap).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import neyman
-from neyman.data import Dataset, DatasetSplit, Standardizer
-from neyman.data.cache import cached_read_table
-from neyman.errors import ConfigError, DataError, ModelError
+from neyman.data import Dataset, Standardizer
+from neyman.errors import DataError, MissingColumnError, short
+from neyman.models.pipeline import Events, read_events, standardise
+from neyman.study._output import ReportWriter
+from neyman.study.apply import apply_model
 from neyman.study.config import SourceConfig, StudyConfig, load_config, parse_config
+from neyman.study.methods import (
+    MethodResult,
+    Prepared,
+    build_estimator,
+    evaluate_method,
+    fit_method,
+    method_pipeline,
+    save_method,
+    score_method,
+    score_of,
+)
+from neyman.study.weights import WeightPolicy, policy_weights, weight_summary
 
-__all__ = ["MethodResult", "Study", "StudyResult", "apply_model", "score_of"]
+__all__ = [
+    "TEST_SCORES",
+    "MethodResult",
+    "Study",
+    "StudyData",
+    "StudyResult",
+    "apply_model",
+    "score_of",
+    "truth_llr",
+]
 
-PREPROCESSING = "preprocessing.json"
+#: the file of a study output holding every method's test-event scores and where they came from
+TEST_SCORES = "test_scores.parquet"
 
 
 @dataclass
-class MethodResult:
-    """What one method achieved on the test events."""
+class StudyData:
+    """The labelled events of a study and where each came from.
 
-    name: str
-    model: str
-    auc: float
-    auc_low: float | None
-    auc_high: float | None
-    rejection: dict[float, float]
-    auc_gap: float | None
-    rejection_ratio: dict[float, float] | None
-    overtraining_pvalues: dict[str, float]
-    overtrained: bool
-    fit_seconds: float
-    predict_seconds: float
-    roc: Any = field(repr=False)
-    overtraining: Any = field(repr=False)
-    history: dict[str, list[float]] | None = field(default=None, repr=False)
-    importance: dict[str, float] | None = None
+    ``ds.weight`` holds the raw weights; ``source`` is 1 (signal file), 0 (background file)
+    or -1 (one labelled file or a built-in problem); ``entry`` is the event's position in
+    its file (before selection); ``counts`` records events read and kept per source.
+    """
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values for ``metrics.json``."""
-        return {
-            "permutation_importance": self.importance,
-            "name": self.name,
-            "model": self.model,
-            "auc": self.auc,
-            "auc_ci": None if self.auc_low is None else [self.auc_low, self.auc_high],
-            "rejection": {str(k): v for k, v in self.rejection.items()},
-            "auc_gap_to_optimum": self.auc_gap,
-            "rejection_ratio_to_optimum": None
-            if self.rejection_ratio is None
-            else {str(k): v for k, v in self.rejection_ratio.items()},
-            "overtraining": self.overtraining.to_dict(),
-            "fit_seconds": self.fit_seconds,
-            "predict_seconds": self.predict_seconds,
-        }
+    ds: Dataset
+    source: NDArray[np.int64]
+    entry: NDArray[np.int64]
+    counts: dict[str, dict[str, int]]
+
+
+def truth_llr(values: NDArray[Any], kind: str) -> NDArray[np.float64]:
+    """The true log-likelihood ratio (or a monotone equivalent) from a truth column.
+
+    ``llr`` is used as is; ``lr`` becomes ``log(lr)``; ``probability`` (P(signal | x) at
+    some prior) becomes its log-odds ``log(p / (1 - p))``, the LLR shifted by a constant.
+    A ROC depends only on the order of the scores, so each gives the optimum's ROC exactly.
+    Infinite values (``lr = 0``, ``p = 1``) are kept in order at the largest floats.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "lr":
+            v = np.log(v)
+        elif kind == "probability":
+            v = np.log(v) - np.log1p(-v)
+    big = np.finfo(np.float64).max
+    return np.nan_to_num(v, nan=np.nan, posinf=big, neginf=-big)
 
 
 @dataclass
@@ -125,26 +146,6 @@ class StudyResult:
         return t
 
 
-def score_of(model: Any, X: np.ndarray) -> np.ndarray:
-    """The signal score of a fitted binary classifier: P(signal) or its decision function."""
-    if hasattr(model, "predict_proba"):
-        proba = np.asarray(model.predict_proba(X))
-        classes = list(getattr(model, "classes_", [0, 1]))
-        col = classes.index(1) if 1 in classes else proba.shape[1] - 1
-        return proba[:, col].astype(np.float64)
-    return np.asarray(model.decision_function(X), dtype=np.float64)
-
-
-def _model_class(name: str) -> Any:
-    import neyman.models as models
-
-    cls = getattr(models, name, None)
-    if cls is None:
-        msg = f"model class '{name}' is not in neyman.models"
-        raise ConfigError(msg)
-    return cls
-
-
 class Study:
     """A declared comparison of methods (see :mod:`neyman.study.config`).
 
@@ -172,67 +173,193 @@ class Study:
         return cls(parse_config(doc))
 
     # ------------------------------------------------------------------ data
-    def _read_source(self, src: SourceConfig, columns: list[str], use_cache: bool) -> pd.DataFrame:
-        where = " and ".join(
-            f"({s})" for s in (self.config.data.selection, src.selection) if s is not None
-        )
-        df = cached_read_table(
-            src.path, columns, tree=src.tree, where=where or None, use_cache=use_cache
-        )
-        if len(df) == 0:
-            sel = f" after selection '{where}'" if where else ""
+    def _read_source(self, src: SourceConfig, role: str, use_cache: bool) -> Events:
+        d = self.config.data
+        assert d.features is not None  # checked by the config
+        where = " and ".join(f"({s})" for s in (d.selection, src.selection) if s is not None)
+        special = {"data.weight": d.weight, "data.truth": d.truth}
+        if d.file is not None:
+            special["data.label"] = d.label
+        extra = [c for c in special.values() if c is not None]
+        try:
+            ev = read_events(
+                src.path,
+                d.features,
+                tree=src.tree,
+                selection=where or None,
+                missing=d.missing,
+                extra=extra,
+                use_cache=use_cache,
+            )
+        except MissingColumnError as exc:
+            for key, col in special.items():
+                named = exc.key == col or f"'{col}'" in str(exc)
+                if col is not None and named and col not in d.features:
+                    msg = f"{key}: {exc}"
+                    raise MissingColumnError(msg, key=key, path=str(src.path), value=col) from None
+            raise
+        if len(ev.values) == 0:
+            sel = f" after selection '{short(where)}'" if where else ""
             msg = f"{src.path}: 0 events{sel}; loosen the selection or check the file"
-            raise DataError(msg)
-        return df
+            raise DataError(msg, path=str(src.path))
+        return ev
 
-    def load_data(self, *, use_cache: bool = True) -> Dataset:
-        """Build the labelled Dataset the config declares."""
+    def _frame_dataset(self, ev: Events, labels: NDArray[Any] | None, role: str) -> Dataset:
+        d = self.config.data
+        truth = None
+        if d.truth is not None:
+            truth = truth_llr(ev.extra[d.truth].to_numpy(), d.truth_kind)
+            if np.isnan(truth).any():
+                msg = f"data.truth column '{d.truth}' has {int(np.isnan(truth).sum())} NaN values in the {role} events"
+                raise DataError(msg, key="data.truth", value=d.truth)
+        weight = None if d.weight is None else ev.extra[d.weight].to_numpy(np.float64)
+        if weight is not None and not np.isfinite(weight).all():
+            n_bad = int((~np.isfinite(weight)).sum())
+            msg = f"data.weight column '{d.weight}' has {n_bad} NaN/inf values in the {role} events"
+            raise DataError(msg, key="data.weight", value=d.weight)
+        return Dataset(
+            ev.values.to_numpy(np.float64),
+            y=labels,
+            weight=weight,
+            truth=truth,
+            feature_names=list(d.features or []),
+            class_names=["background", "signal"],
+            name=role,
+        )
+
+    def load_events(self, *, use_cache: bool = True) -> StudyData:
+        """Read the labelled events the config declares, with their origin."""
         d = self.config.data
         if d.builtin is not None:
             from neyman.datasets import load_dataset
 
             ds = load_dataset(d.builtin, **d.builtin_options)
-            return ds if d.features is None else ds.select(d.features)
-        assert d.features is not None  # checked by the config
-        columns = list(d.features) + ([d.weight] if d.weight else [])
+            ds = ds if d.features is None else ds.select(d.features)
+            n = ds.n_events
+            counts = {"builtin": {"read": n, "kept": n}}
+            return StudyData(ds, np.full(n, -1, np.int64), np.arange(n, dtype=np.int64), counts)
         if d.file is not None:
-            df = self._read_source(d.file, [*columns, d.label], use_cache)
-            ds = Dataset.from_frame(df, features=d.features, target=d.label, weight=d.weight)
-        else:
-            assert d.signal is not None and d.background is not None
-            sig = self._read_source(d.signal, columns, use_cache)
-            bkg = self._read_source(d.background, columns, use_cache)
-            ds = Dataset.from_sources(
-                signal=sig, background=bkg, features=d.features, weight=d.weight
-            )
-        ds.name = self.config.name
-        ds.require_classes(2)
-        return ds
+            ev = self._read_source(d.file, "file", use_cache)
+            labels = ev.extra[d.label].to_numpy()
+            ds = self._frame_dataset(ev, labels, "file")
+            source = np.full(len(labels), -1, np.int64)
+            counts = {"file": {"read": ev.n_read, "kept": len(labels)}}
+            return StudyData(ds, source, ev.entry, counts)
+        assert d.signal is not None and d.background is not None
+        parts = []
+        counts = {}
+        for role, src, label in (("signal", d.signal, 1), ("background", d.background, 0)):
+            ev = self._read_source(src, role, use_cache)
+            parts.append((ev, self._frame_dataset(ev, np.full(len(ev.values), label), role)))
+            counts[role] = {"read": ev.n_read, "kept": len(ev.values)}
+        (es, s), (eb, b) = parts
+        assert s.weight is not None and b.weight is not None
+        ds = Dataset(
+            np.concatenate([s.X, b.X]),
+            y=np.concatenate([np.ones(s.n_events, np.int64), np.zeros(b.n_events, np.int64)]),
+            weight=np.concatenate([s.weight, b.weight]),
+            truth=None
+            if s.truth is None or b.truth is None
+            else np.concatenate([s.truth, b.truth]),
+            feature_names=s.feature_names,
+            class_names=["background", "signal"],
+        )
+        source = np.concatenate([np.ones(s.n_events, np.int64), np.zeros(b.n_events, np.int64)])
+        return StudyData(ds, source, np.concatenate([es.entry, eb.entry]), counts)
+
+    def load_data(self, *, use_cache: bool = True) -> Dataset:
+        """Build the labelled Dataset the config declares (raw weights)."""
+        data = self.load_events(use_cache=use_cache)
+        data.ds.name = self.config.name
+        data.ds.require_classes(2)
+        return data.ds
+
+    # ------------------------------------------------------------------ preparation
+    @property
+    def policy(self) -> WeightPolicy:
+        """The study's weight policy."""
+        d = self.config.data
+        return WeightPolicy(d.weight, d.negative_weights, d.normalise)
+
+    def _split(self, ds: Dataset) -> list[NDArray[np.intp]]:
+        """Positions of the train, validation and test events (stratified, seeded)."""
+        cfg = self.config
+        if ds.n_events >= 2**24:  # positions travel as float32 features below
+            msg = f"{ds.n_events} events: a study holds at most 16,777,215 events in memory"
+            raise DataError(msg, value=ds.n_events)
+        # Dataset.split draws the parts from y and the seed only; splitting a column of
+        # positions with the same seed gives the positions of the parts of ds.split()
+        positions = Dataset(np.arange(ds.n_events, dtype=np.float64)[:, None], y=ds.y).split(
+            val=cfg.split.val, test=cfg.split.test, random_state=cfg.split.random_state
+        )
+        return [p.X[:, 0].astype(np.intp) for p in positions]
+
+    def prepare(self, ds: Dataset) -> tuple[Prepared, list[NDArray[np.intp]]]:
+        """Split, standardise (fit on training events) and weight every part."""
+        idx = self._split(ds)
+        raw_parts = [ds.subset(i) for i in idx]
+        scaler = Standardizer().fit(raw_parts[0])
+        assert scaler.mean_ is not None and scaler.scale_ is not None
+        mean, scale = np.asarray(scaler.mean_), np.asarray(scaler.scale_)
+        policy = self.policy
+        ready = []
+        raw_w = {}
+        for name, p in zip(("train", "val", "test"), raw_parts, strict=True):
+            assert p.weight is not None and p.y is not None
+            raw_w[name] = p.weight
+            w = policy_weights(p.weight, p.y, policy, part=name) if p.n_events else p.weight
+            ready.append(replace(p, X=standardise(p.X, mean, scale), weight=w, meta=dict(p.meta)))
+        train, val, test = ready
+        return Prepared(train, val, test, mean, scale, policy, raw_w), idx
 
     # ------------------------------------------------------------------ run
     def run(
-        self, out: Path, *, console: Console | None = None, use_cache: bool = True
+        self,
+        out: Path,
+        *,
+        console: Console | None = None,
+        use_cache: bool = True,
+        validation_weights: bool = True,
     ) -> StudyResult:
-        """Train and evaluate every method; write ``out/index.html``, ``metrics.json``,
-        ``models/<name>/`` and ``plots/``. Returns the results."""
+        """Train and evaluate every method; write the report directory ``out``.
+
+        ``out`` gets ``index.html``, ``metrics.json``, ``models/<name>/`` (each a model
+        directory with its input pipeline), ``plots/`` and ``test_scores.parquet`` (every
+        method's test-event scores with each event's source and entry). It is written into
+        a temporary sibling directory and swapped into place when complete; a second study
+        on the same ``out`` meanwhile is refused. ``validation_weights=False`` validates
+        without weights (a diagnostic of what unweighted early stopping does).
+        """
+        console = console or Console(highlight=False)
+        with ReportWriter(out) as writer:
+            result = self._run_into(writer, console, use_cache, validation_weights)
+            writer.commit()
+        result.out = writer.out
+        console.print(result.table())
+        console.print(f"report: {writer.out / 'index.html'}")
+        return result
+
+    def _run_into(
+        self, writer: ReportWriter, console: Console, use_cache: bool, validation_weights: bool
+    ) -> StudyResult:
         from neyman.study.report import write_report
 
         cfg = self.config
-        console = console or Console(highlight=False)
         t_start = time.perf_counter()
-        ds = self.load_data(use_cache=use_cache)
-        ds = ds.check_finite()
-        parts = ds.split(
-            val=cfg.split.val, test=cfg.split.test, random_state=cfg.split.random_state
-        )
-        scaler = Standardizer().fit(parts.train)
-        scaled = DatasetSplit(*(scaler.transform(p) for p in parts))
+        data = self.load_events(use_cache=use_cache)
+        data.ds.name = cfg.name
+        data.ds.require_classes(2)
+        ds = data.ds.check_finite()
+        prepared, idx = self.prepare(ds)
         console.print(
-            f"[bold]{cfg.name}[/]: {ds.n_events} events, {ds.n_features} features; "
-            f"train {parts.train.n_events}, val {parts.val.n_events}, test {parts.test.n_events}"
+            f"[bold]{cfg.name}[/]: {ds.n_events} events, {ds.n_features} features; train "
+            f"{prepared.train.n_events}, val {prepared.val.n_events}, test {prepared.test.n_events}"
         )
-        out.mkdir(parents=True, exist_ok=True)
+        tree = next(
+            (s.tree for s in (cfg.data.signal, cfg.data.file) if s is not None and s.tree), None
+        )
         results: list[MethodResult] = []
+        test_scores: dict[str, NDArray[np.float64]] = {}
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -245,11 +372,64 @@ class Study:
             task = progress.add_task("training", total=len(cfg.methods))
             for m in cfg.methods:
                 progress.update(task, description=f"training {m.name}")
-                results.append(self._run_method(m, scaled, scaler, out, console))
+                est, fit_s = fit_method(
+                    build_estimator(m, cfg), m, prepared, validation_weights=validation_weights
+                )
+                scores = score_method(est, m, prepared)
+                results.append(evaluate_method(est, m, scores, prepared, cfg, fit_s))
+                pipe = method_pipeline(est, m, prepared, cfg, tree)
+                save_method(pipe, writer.path(Path("models") / m.name))
+                test_scores[m.name] = scores.test
                 progress.advance(task)
-        optimum_auc = optimum_rej = optimum_roc = None
+        result = self._result(results, prepared, writer.tmp, time.perf_counter() - t_start)
+        result.info["weights"] = weight_summary(
+            np.asarray(ds.weight), np.asarray(ds.y), prepared.policy, ["background", "signal"]
+        )
+        if cfg.data.weight is not None:
+            console.print(_weights_line(result.info["weights"]))
+        result.info["events"] = data.counts
+        result.info["validation_weights"] = validation_weights
+        self._write_test_scores(writer, data, idx[2], prepared, test_scores)
+        inputs = self._report_inputs(data, ds, idx, prepared, test_scores)
+        write_report(result, cfg, ds, inputs, out=writer.tmp)
+        return result
+
+    def _report_inputs(
+        self,
+        data: StudyData,
+        ds: Dataset,
+        idx: list[NDArray[np.intp]],
+        prepared: Prepared,
+        test_scores: dict[str, NDArray[np.float64]],
+    ) -> Any:
+        """The report's analyst inputs: provenance, test scores, raw and policy weights."""
+        from neyman.study.provenance import study_provenance
+        from neyman.study.report import study_report_inputs
+
+        used = np.empty(ds.n_events)
+        for positions, part in zip(idx, (prepared.train, prepared.val, prepared.test), strict=True):
+            used[positions] = np.asarray(part.weight)
+        counts = None if self.config.data.builtin is not None else data.counts
+        provenance = study_provenance(self.config, ds.y, ds.weight, used, events=counts)
+        return study_report_inputs(
+            self.config,
+            ds,
+            ds.subset(idx[0]),
+            prepared.test,
+            test_scores,
+            provenance=provenance,
+            test_weight=prepared.test.weight,
+            raw_weight=ds.weight,
+            raw_test_weight=prepared.raw_weight["test"],
+        )
+
+    def _result(
+        self, results: list[MethodResult], prepared: Prepared, out: Path, seconds: float
+    ) -> StudyResult:
+        cfg = self.config
         effs = list(cfg.evaluation.efficiencies)
-        test = scaled.test
+        optimum_auc = optimum_rej = optimum_roc = None
+        test = prepared.test
         if test.truth is not None:
             from neyman.evaluate import auc, rejection_at, roc_curve
 
@@ -258,145 +438,50 @@ class Study:
             optimum_auc = float(auc(test.y, test.truth, test.weight))
             rej = rejection_at(optimum_roc, efficiency=effs)
             optimum_rej = {e: float(r) for e, r in zip(effs, rej, strict=True)}
-        info = _run_info(cfg, time.perf_counter() - t_start)
-        result = StudyResult(
+        info = _run_info(cfg, seconds)
+        return StudyResult(
             cfg.name, results, optimum_auc, optimum_rej, optimum_roc, effs, out, info
         )
-        write_report(result, cfg, ds)
-        console.print(result.table())
-        console.print(f"report: {out / 'index.html'}")
-        return result
 
-    def _run_method(
+    def _write_test_scores(
         self,
-        m: Any,
-        parts: DatasetSplit,
-        scaler: Standardizer,
-        out: Path,
-        console: Console,
-    ) -> MethodResult:
-        from neyman.evaluate import (
-            auc,
-            optimality_gap,
-            overtraining_check,
-            permutation_importance,
-            rejection_at,
-            roc_curve,
-        )
+        writer: ReportWriter,
+        data: StudyData,
+        test_idx: NDArray[np.intp],
+        prepared: Prepared,
+        scores: dict[str, NDArray[np.float64]],
+    ) -> None:
+        from neyman.data import write_table
 
-        cfg = self.config
-        train, val, test = parts
-        if m.features is not None:
-            train, val, test = (p.select(m.features) for p in (train, val, test))
-        cls = _model_class(m.class_name)
-        params = dict(m.params)
-        if "random_state" in cls().get_params() and "random_state" not in params:
-            params["random_state"] = cfg.random_state
-        try:
-            model = cls(**params)
-        except TypeError as exc:
-            msg = f"method '{m.name}': {exc}"
-            raise ConfigError(msg) from None
-        fit_kw: dict[str, Any] = {"sample_weight": train.weight}
-        if val.n_events and _accepts(model.fit, "validation_data"):
-            fit_kw["validation_data"] = (val.X, val.y)
-        t0 = time.perf_counter()
-        try:
-            model.fit(train.X, train.y, **fit_kw)
-        except TypeError:
-            fit_kw.pop("sample_weight")
-            model.fit(train.X, train.y, **fit_kw)
-        fit_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        s_test = score_of(model, test.X)
-        pred_s = time.perf_counter() - t0
-        s_train = score_of(model, train.X)
-        assert test.y is not None and train.y is not None
-        effs = list(cfg.evaluation.efficiencies)
-        roc = roc_curve(test.y, s_test, test.weight)
-        if cfg.evaluation.bootstrap:
-            ci = auc(
-                test.y,
-                s_test,
-                test.weight,
-                ci=0.68,
-                n_bootstrap=cfg.evaluation.bootstrap,
-                random_state=cfg.random_state,
-            )
-            value, lo, hi = float(ci.value), float(ci.low), float(ci.high)
-        else:
-            value, lo, hi = float(auc(test.y, s_test, test.weight)), None, None
-        rej = rejection_at(roc, efficiency=effs)
-        gap = ratio = None
-        if test.truth is not None:
-            g = optimality_gap(test.y, s_test, test.truth, test.weight, efficiencies=effs)
-            gap = float(g.auc_gap)
-            ratio = {e: float(r) for e, r in zip(effs, g.rejection_ratio, strict=True)}
-        ot = overtraining_check(
-            s_train,
-            train.y,
-            s_test,
-            test.y,
-            weight_train=train.weight,
-            weight_test=test.weight,
-            p_threshold=cfg.evaluation.overtraining_p,
+        table = pd.DataFrame(
+            {
+                "source": data.source[test_idx],
+                "entry": data.entry[test_idx],
+                "label": np.asarray(prepared.test.y),
+                "weight_raw": prepared.raw_weight["test"],
+                "weight": np.asarray(prepared.test.weight),
+            }
         )
-        mdir = out / "models" / m.name
-        model.save(mdir)
-        assert scaler.mean_ is not None and scaler.scale_ is not None
-        assert train.feature_names is not None and parts.train.feature_names is not None
-        idx = [parts.train.feature_names.index(f) for f in train.feature_names]
-        (mdir / PREPROCESSING).write_text(
-            json.dumps(
-                {
-                    "features": train.feature_names,
-                    "mean": [float(scaler.mean_[i]) for i in idx],
-                    "scale": [float(scaler.scale_[i]) for i in idx],
-                },
-                indent=2,
-            )
-        )
-        history = getattr(model, "history_", None)
-        # variable ranking: the AUC lost when one feature is shuffled on the test events
-        imp = permutation_importance(
-            lambda X: score_of(model, X),
-            test.X,
-            test.y,
-            sample_weight=test.weight,
-            n_repeats=3,
-            random_state=cfg.random_state,
-            feature_names=test.feature_names,
-        )
-        importance = {
-            str(f): float(v) for f, v in zip(imp.feature_names, imp.importances_mean, strict=True)
-        }
-        return MethodResult(
-            importance=importance,
-            name=m.name,
-            model=m.class_name,
-            auc=value,
-            auc_low=lo,
-            auc_high=hi,
-            rejection={e: float(r) for e, r in zip(effs, rej, strict=True)},
-            auc_gap=gap,
-            rejection_ratio=ratio,
-            overtraining_pvalues=dict(ot.ks_pvalue),
-            overtrained=bool(ot.flagged),
-            fit_seconds=fit_s,
-            predict_seconds=pred_s,
-            roc=roc,
-            overtraining=ot,
-            history=history if isinstance(history, dict) and history else None,
-        )
+        for name, s in scores.items():
+            table[f"score:{name}"] = s
+        write_table(table, writer.path(TEST_SCORES))
 
 
-def _accepts(fn: Any, name: str) -> bool:
-    import inspect
-
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
+def _weights_line(summary: dict[str, Any]) -> str:
+    """One terminal line: the weight policy, the negative fraction and the raw yields."""
+    sums = ", ".join(
+        f"{name} {c['raw_sum']:.6g} ({c['negative_fraction']:.1%} negative)"
+        for name, c in summary["classes"].items()
+    )
+    norm = (
+        "each class normalised to the same total"
+        if summary["normalise"] == "classes"
+        else "not normalised"
+    )
+    return (
+        f"weights: '{summary['column']}', negative_weights={summary['negative_weights']}, "
+        f"{norm}; raw sums: {sums}"
+    )
 
 
 def _run_info(cfg: StudyConfig, seconds: float) -> dict[str, Any]:
@@ -419,56 +504,3 @@ def _run_info(cfg: StudyConfig, seconds: float) -> dict[str, Any]:
         "seconds": seconds,
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-
-
-def apply_model(
-    model_dir: Path,
-    events: Path,
-    output: Path,
-    *,
-    tree: str | None = None,
-    column: str = "score",
-) -> Path:
-    """Add a saved model's signal score as a column to every event of a file.
-
-    The model directory is one a study wrote (``models/<name>/`` with ``preprocessing.json``)
-    or any saved neyman model. Files lacking the model's features are refused, naming them.
-    """
-    from neyman.data.io import read_table, write_table
-    from neyman.models import load
-
-    if not model_dir.is_dir():
-        msg = f"model directory not found: {model_dir}; give a folder such as out/models/bdt"
-        raise ModelError(msg)
-    model = load(model_dir)
-    pre_path = model_dir / PREPROCESSING
-    if pre_path.is_file():
-        pre = json.loads(pre_path.read_text())
-        features = [str(f) for f in pre["features"]]
-        mean, scale = np.asarray(pre["mean"]), np.asarray(pre["scale"])
-    else:
-        names = getattr(model, "feature_names_in_", None)
-        if names is None:
-            msg = f"{model_dir} does not record its feature names; save it from a study or fit on a DataFrame"
-            raise ModelError(msg)
-        features = [str(f) for f in names]
-        mean, scale = np.zeros(len(features)), np.ones(len(features))
-    df = read_table(events, tree=tree)
-    missing = [f for f in features if f not in df.columns]
-    if missing:
-        msg = (
-            f"{events} lacks the model's features {', '.join(missing)} "
-            f"(model {model_dir} needs: {', '.join(features)})"
-        )
-        raise DataError(msg)
-    X = ((df[features].to_numpy(np.float64) - mean) / scale).astype(np.float32)
-    bad = ~np.isfinite(X).all(axis=1)
-    if bad.any():
-        msg = f"{events}: {int(bad.sum())} events have NaN/inf in the model's features; clean them first"
-        raise DataError(msg)
-    out = df.copy()
-    if column in out.columns:
-        msg = f"{events} already has a column '{column}'; choose another with --column"
-        raise DataError(msg)
-    out[column] = score_of(model, X)
-    return write_table(out, output)

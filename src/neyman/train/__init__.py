@@ -1,7 +1,9 @@
 """The one PyTorch training loop (:mod:`neyman.train.loop`) and its callbacks.
 
-Read ``loop.py`` first (the update rule, batching and determinism), then ``callbacks.py``
-(history, early stopping, checkpoint/resume with atomic writes, progress bar).
+Read ``loop.py`` first (the update rule, batching and determinism), then ``spec.py`` (the one
+training specification both backends read, and the backend rule), ``fast.py`` (the compiled
+loop for small MLPs) and ``callbacks.py`` (history, early stopping, checkpoint/resume with
+atomic writes, progress bar).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from neyman.train.callbacks import (
 )
 from neyman.train.loop import (
     OPTIMIZERS,
+    PRECISIONS,
     TrainConfig,
+    TrainHistory,
     epoch_permutation,
     epoch_seed,
     fit,
@@ -26,17 +30,23 @@ from neyman.train.loop import (
     resolve_device,
     train_chunk,
 )
+from neyman.train.spec import LossSpec, TrainSpec, choose_backend, train
 from neyman.train.threads import torch_threads
 
 __all__ = [
     "OPTIMIZERS",
+    "PRECISIONS",
     "Callback",
     "Checkpoint",
     "EarlyStopping",
     "History",
+    "LossSpec",
     "ProgressBar",
     "TrainConfig",
+    "TrainHistory",
+    "TrainSpec",
     "TrainState",
+    "choose_backend",
     "epoch_permutation",
     "epoch_seed",
     "fit",
@@ -45,5 +55,6 @@ __all__ = [
     "predict",
     "resolve_device",
     "torch_threads",
+    "train",
     "train_chunk",
 ]

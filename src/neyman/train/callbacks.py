@@ -96,6 +96,9 @@ class Callback:
     def on_train_end(self, state: TrainState) -> None:
         """Called once after the last epoch."""
 
+    def close(self) -> None:
+        """Release what the callback holds (threads, files); called even when training raised."""
+
     def state_dict(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         """JSON-able state and named tensors needed to resume exactly."""
         return {}, {}
@@ -378,6 +381,10 @@ class ProgressBar(Callback):
         self._progress.update(self._task, completed=state.epoch, losses=shown)
 
     def on_train_end(self, state: TrainState) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the bar and its refresh thread (also after a fit that raised)."""
         if self._progress is not None:
             self._progress.stop()
             self._progress = None

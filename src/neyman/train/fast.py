@@ -19,22 +19,37 @@ replicates it step for step from the same initial weights and the same per-epoch
    plus ``l1 * sum |W|`` over weight matrices;
 4. one step of torch's single-tensor optimizer formulas: ``sgd`` (momentum with
    dampening 0, no Nesterov; the buffer starts as the first gradient), ``adam``/``adamw``
-   (betas 0.9/0.999, eps 1e-8 added after the bias-corrected square root, decoupled
-   decay for ``adamw``), ``rmsprop`` (alpha 0.99, eps 1e-8, momentum); weight decay on
-   weight matrices only (group 0 of :func:`~neyman.train.loop.make_optimizer`).
+   (``beta1``/``beta2``, ``eps`` added after the bias-corrected square root, decoupled
+   decay for ``adamw``), ``rmsprop`` (``rmsprop_alpha``, ``eps``, momentum); weight decay
+   on weight matrices only (group 0 of :func:`~neyman.train.loop.make_optimizer`).
+
+The head, loss and metric come from the same :class:`~neyman.train.spec.LossSpec` the torch
+loop calls, and :func:`fit` has ``loop.fit``'s signature. The kernel takes its arguments in
+a few typed groups (:class:`_Kernel`: the flat state, the layout, integer codes, float
+hyperparameters, the data, work buffers and outputs), not one positional per setting.
 
 The results equal the torch path's up to float32 rounding (different summation order in
-the dot products): after a few epochs the weights agree to better than 1e-5
-(``tests/train/test_fast.py``). Validation losses and metrics are computed by the torch
-code itself (:func:`~neyman.train.loop.predict`) on the current weights, so they match.
+the dot products): randomised cases agree step by step (``tests/train/test_parity.py``).
+Validation losses and metrics are computed by the torch code itself
+(:func:`~neyman.train.loop.predict`) on the current weights, so they match.
+
+Compilation (a few seconds) happens once per machine: the kernel is cached under the user
+cache directory (:func:`numba_cache_dir`; ``NEYMAN_CACHE_DIR`` moves it), and where that is
+not writable it is compiled in every process, silently.
 
 What is not supported (:func:`unsupported` names it, and the estimators then use
 ``loop.fit``): dropout, layers other than ``Linear`` and the five activations, learning-rate
-schedules, callbacks other than the progress bar, devices other than the CPU.
+schedules, callbacks other than the progress bar, devices other than the CPU, bf16.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -48,16 +63,27 @@ from neyman.train.callbacks import Callback, History, ProgressBar, TrainState
 from neyman.train.loop import (
     LossFn,
     TrainConfig,
+    TrainHistory,
     _as_tensor,
     _check_loss,
     _evaluate,
     _event_weights,
+    close_callbacks,
     epoch_permutation,
     epoch_seed,
     make_optimizer,
 )
+from neyman.train.spec import LossSpec, as_numpy_targets
 
-__all__ = ["FAST_ACTIVATIONS", "FAST_LOSSES", "FAST_OPTIMIZERS", "fit", "unsupported"]
+__all__ = [
+    "CACHE_ENV_VAR",
+    "FAST_ACTIVATIONS",
+    "FAST_LOSSES",
+    "FAST_OPTIMIZERS",
+    "fit",
+    "numba_cache_dir",
+    "unsupported",
+]
 
 #: Hidden activations of the fast path, by torch module type name.
 FAST_ACTIVATIONS = ("ReLU", "Tanh", "Sigmoid", "LeakyReLU", "ELU")
@@ -74,6 +100,8 @@ FAST_LOSSES = (
 )
 #: Optimizers of the fast path.
 FAST_OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+#: Environment variable naming neyman's cache directory (compiled kernels under ``numba/``).
+CACHE_ENV_VAR = "NEYMAN_CACHE_DIR"
 
 _ACT_CODE = {name: i for i, name in enumerate(FAST_ACTIVATIONS)}
 _HEAD_CODE = {"linear": 0, "sigmoid": 1, "softmax": 2}
@@ -82,9 +110,42 @@ _OPT_CODE = {name: i for i, name in enumerate(FAST_OPTIMIZERS)}
 _METRIC_CODE = {None: 0, "accuracy": 1, "mae": 2}
 
 
+# --------------------------------------------------------------------------- cache
+
+
+def _user_cache_root() -> Path:
+    """neyman's cache directory: ``NEYMAN_CACHE_DIR``, else platformdirs, else XDG rules."""
+    explicit = os.environ.get(CACHE_ENV_VAR, "").strip()
+    if explicit:
+        return Path(explicit).expanduser()
+    try:
+        import platformdirs
+    except ImportError:
+        base = os.environ.get("XDG_CACHE_HOME", "").strip()
+        root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+        return root / "neyman"
+    return Path(platformdirs.user_cache_dir("neyman", appauthor=False))
+
+
+def numba_cache_dir() -> Path | None:
+    """Where compiled kernels are kept (``<cache>/numba``), or None where it is unwritable.
+
+    ``<cache>`` is ``NEYMAN_CACHE_DIR`` when set, else the user cache directory
+    (``platformdirs.user_cache_dir("neyman")``; without platformdirs ``$XDG_CACHE_HOME`` or
+    ``~/.cache``, then ``neyman``). The directory is created; nothing is written and no
+    warning is shown where that fails (the kernels are then compiled in every process).
+    """
+    try:
+        directory = _user_cache_root() / "numba"
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except (OSError, RuntimeError):  # read-only home, no home at all
+        return None
+    return directory
+
+
 # --------------------------------------------------------------------------- support
-
-
 def _layers(module: nn.Module) -> tuple[list[nn.Linear], str, float] | str:
     """The ``Linear`` layers, the hidden activation and its parameter, or why not."""
     if not isinstance(module, nn.Sequential):
@@ -125,9 +186,7 @@ def _layers(module: nn.Module) -> tuple[list[nn.Linear], str, float] | str:
 def unsupported(
     module: nn.Module,
     config: TrainConfig,
-    *,
-    output: str,
-    loss: str,
+    loss: LossFn,
     metric: str | None = None,
 ) -> str | None:
     """Why the fast path cannot train this setup (``None`` when it can).
@@ -138,29 +197,35 @@ def unsupported(
         The network.
     config : TrainConfig
         The training settings.
-    output, loss : str
-        Resolved output head and loss.
+    loss : LossSpec
+        Head, loss and metric; any other loss function is unsupported.
     metric : str, optional
-        Name of the per-epoch metric (``"accuracy"``, ``"mae"`` or ``None``).
+        Name of the per-epoch metric when it differs from ``loss.metric``
+        (``"accuracy"``, ``"mae"`` or ``None``).
 
     Returns
     -------
     str or None
         A short phrase naming the first unsupported option, e.g. ``"dropout=0.2"``.
     """
+    if not isinstance(loss, LossSpec):
+        return f"loss function {type(loss).__name__} (needs a LossSpec)"
     layers = _layers(module)
     if isinstance(layers, str):
         return layers
     if config.optimizer not in FAST_OPTIMIZERS:
         return f"optimizer={config.optimizer!r}"
-    if (output, loss) not in FAST_LOSSES:
-        return f"output={output!r} with loss={loss!r}"
+    if (loss.output, loss.loss) not in FAST_LOSSES:
+        return f"output={loss.output!r} with loss={loss.loss!r}"
     if config.lr_schedule is not None:
         return f"lr_schedule={config.lr_schedule!r}"
     if torch.device(config.device).type != "cpu":
         return f"device={config.device!r}"
-    if metric not in _METRIC_CODE:
-        return f"metric {metric!r}"
+    if config.precision != "fp32":
+        return f"precision={config.precision!r}"
+    name = loss.metric if metric is None else metric
+    if name not in _METRIC_CODE:
+        return f"metric {name!r}"
     return None
 
 
@@ -350,26 +415,30 @@ def _backward(
                 d_in[c] = _act_grad(d_in[c], z[ai + c], a[ai + c], act, alpha)
 
 
+# Slots of the kernel's two parameter vectors (compile-time constants in numba).
+#: ``codes`` (int64): activation, head, loss, metric, optimizer, batch size, step count.
+C_ACT, C_HEAD, C_LOSS, C_METRIC, C_OPT, C_BATCH, C_STEP = range(7)
+#: ``hyper`` (float64): activation slope, lr, momentum, weight decay, l1, beta1, beta2, eps,
+#: rmsprop's alpha.
+H_ALPHA, H_LR, H_MOM, H_WD, H_L1, H_B1, H_B2, H_EPS, H_RHO = range(9)
+
+
 @_njit
-def _step(
-    theta: Any,
-    grad: Any,
-    s1: Any,
-    s2: Any,
-    woff: Any,
-    boff: Any,
-    opt: int,
-    lr: float,
-    momentum: float,
-    wd: float,
-    l1: Any,
-    step: int,
-) -> None:
-    """One optimizer step in torch's single-tensor formulas (decay on weight blocks only)."""
-    n_par = theta.shape[0]
+def _lerp(a: Any, b: Any, w: Any) -> Any:
+    """torch's CPU ``lerp`` (two formulas either side of ``w = 0.5``)."""
+    if w < np.float32(0.5):
+        return a + w * (b - a)
+    return b - (b - a) * (np.float32(1.0) - w)
+
+
+@_njit
+def _penalties(theta: Any, grad: Any, woff: Any, boff: Any, opt: int, hyper: Any) -> None:
+    """L1 and weight decay on the weight blocks ``theta[woff[l]:boff[l]]`` (not biases)."""
     zero = np.float32(0.0)
     one = np.float32(1.0)
-    # weight block `layer` is theta[woff[layer]:boff[layer]]
+    l1 = np.float32(hyper[H_L1])
+    lr = hyper[H_LR]
+    wd = hyper[H_WD]
     if l1 > zero:  # d/dW l1 * |W| = l1 * sign(W), added to the data gradient
         for layer in range(woff.shape[0]):
             for q in range(woff[layer], boff[layer]):
@@ -386,26 +455,45 @@ def _step(
             for layer in range(woff.shape[0]):
                 for q in range(woff[layer], boff[layer]):
                     grad[q] = grad[q] + wd32 * theta[q]
+
+
+@_njit
+def _step(state: Any, woff: Any, boff: Any, codes: Any, hyper: Any) -> None:
+    """One optimizer step in torch's single-tensor formulas on ``state``.
+
+    ``state`` rows: parameters, gradient, first and second optimizer buffers.
+    """
+    theta = state[0]
+    grad = state[1]
+    s1 = state[2]
+    s2 = state[3]
+    opt = codes[C_OPT]
+    step = codes[C_STEP]
+    lr = hyper[H_LR]
+    momentum = hyper[H_MOM]
+    n_par = theta.shape[0]
+    _penalties(theta, grad, woff, boff, opt, hyper)
     neg_lr = np.float32(-lr)
     mom32 = np.float32(momentum)
+    eps = np.float32(hyper[H_EPS])
     if opt == 1 or opt == 2:  # adam, adamw; bias corrections in double as torch has them
-        bc2_sqrt = np.float32((1.0 - 0.999**step) ** 0.5)
-        neg_step = np.float32(-(lr / (1.0 - 0.9**step)))
-        w1 = np.float32(1.0 - 0.9)
-        b2 = np.float32(0.999)
-        w2 = np.float32(1.0 - 0.999)
-        eps = np.float32(1e-8)
+        beta1 = hyper[H_B1]
+        beta2 = hyper[H_B2]
+        bc2_sqrt = np.float32((1.0 - beta2**step) ** 0.5)
+        neg_step = np.float32(-(lr / (1.0 - beta1**step)))
+        w1 = np.float32(1.0 - beta1)
+        b2 = np.float32(beta2)
+        w2 = np.float32(1.0 - beta2)
         for q in range(n_par):
             gq = grad[q]
-            m = s1[q] + w1 * (gq - s1[q])
+            m = _lerp(s1[q], gq, w1)
             v = s2[q] * b2 + w2 * gq * gq
             s1[q] = m
             s2[q] = v
             theta[q] = theta[q] + neg_step * (m / (np.sqrt(v) / bc2_sqrt + eps))
-    elif opt == 3:  # rmsprop, alpha 0.99
-        a2 = np.float32(0.99)
-        w2 = np.float32(1.0 - 0.99)
-        eps = np.float32(1e-8)
+    elif opt == 3:  # rmsprop
+        a2 = np.float32(hyper[H_RHO])
+        w2 = np.float32(1.0 - hyper[H_RHO])
         for q in range(n_par):
             gq = grad[q]
             v = s2[q] * a2 + w2 * gq * gq
@@ -432,44 +520,43 @@ def _step(
 
 
 @_njit
-def _train(
-    theta: Any,
-    grad: Any,
-    s1: Any,
-    s2: Any,
-    sizes: Any,
-    aoff: Any,
-    woff: Any,
-    boff: Any,
-    act: int,
-    alpha: Any,
-    head: int,
-    loss: int,
-    metric: int,
-    X: Any,
-    Yf: Any,
-    Yi: Any,
-    W: Any,
-    perms: Any,
-    bs: int,
-    opt: int,
-    lr: float,
-    momentum: float,
-    wd: float,
-    l1: Any,
-    step: int,
-    A: Any,
-    Z: Any,
-    D: Any,
-    P: Any,
-    losses: Any,
-    metrics: Any,
-) -> int:
-    """Epochs ``perms.shape[0]`` of mini-batch training in place on the flat ``theta``.
+def _metric(out: Any, p: Any, yf: Any, yi: int, head: int, metric: int) -> Any:
+    """Per-sample metric: accuracy of the raw outputs (1) or MAE of the head's output (2)."""
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    k = out.shape[0]
+    if metric == 1:
+        if head == 2 or k > 1:
+            best = 0
+            for j in range(1, k):
+                if out[j] > out[best]:
+                    best = j
+            return one if best == yi else zero
+        return one if (one if out[0] > zero else zero) == yf[0] else zero
+    e = zero
+    for j in range(k):
+        e += abs(p[j] - yf[j])
+    return e / np.float32(k)
 
-    Writes each epoch's weighted loss and metric sums into ``losses``/``metrics`` and
-    returns the optimizer's step count.
+
+@_njit
+def _train(state: Any, layout: Any, codes: Any, hyper: Any, data: Any, work: Any, out: Any) -> None:
+    """``perms.shape[0]`` epochs of mini-batch training in place (see :class:`_Kernel`).
+
+    Writes each epoch's weighted loss and metric sums into ``out[0]``/``out[1]`` and the
+    optimizer's step count into ``codes[C_STEP]``.
     """
+    sizes, aoff, woff, boff = layout
+    X, Yf, Yi, W, perms = data
+    A, Z, D, P = work
+    grad = state[1]
+    theta = state[0]
+    act = codes[C_ACT]
+    head = codes[C_HEAD]
+    loss = codes[C_LOSS]
+    metric = codes[C_METRIC]
+    bs = codes[C_BATCH]
+    alpha = np.float32(hyper[H_ALPHA])
     n = perms.shape[1]
     k = sizes[sizes.shape[0] - 1]
     out0 = aoff[sizes.shape[0] - 1]
@@ -494,32 +581,18 @@ def _train(
                     a[c] = X[i, c]
                 _forward(theta, a, z, sizes, aoff, woff, boff, act, alpha)
                 w = W[i]
-                out = a[out0 : out0 + k]
-                per = _head_loss(out, Yf[i], Yi[i], head, loss, inv_b * w, d[out0 : out0 + k], P)
+                o = a[out0 : out0 + k]
+                per = _head_loss(o, Yf[i], Yi[i], head, loss, inv_b * w, d[out0 : out0 + k], P)
                 batch_loss += per * w
-                if metric == 1:  # accuracy of the raw outputs
-                    if head == 2:
-                        best = 0
-                        for j in range(1, k):
-                            if out[j] > out[best]:
-                                best = j
-                        hit = one if best == Yi[i] else zero
-                    else:
-                        hit = one if (one if out[0] > zero else zero) == Yf[i, 0] else zero
-                    batch_metric += hit * w
-                elif metric == 2:  # mean absolute error of the head's output
-                    e = zero
-                    for j in range(k):
-                        e += abs(P[j] - Yf[i, j])
-                    batch_metric += e / np.float32(k) * w
+                if metric != 0:
+                    batch_metric += _metric(o, P, Yf[i], Yi[i], head, metric) * w
                 _backward(theta, grad, a, z, d, sizes, aoff, woff, boff, act, alpha)
             loss_sum += batch_loss
             metric_sum += batch_metric
-            step += 1
-            _step(theta, grad, s1, s2, woff, boff, opt, lr, momentum, wd, l1, step)
-        losses[epoch] = loss_sum
-        metrics[epoch] = metric_sum
-    return step
+            codes[C_STEP] += 1
+            _step(state, woff, boff, codes, hyper)
+        out[0, epoch] = loss_sum
+        out[1, epoch] = metric_sum
 
 
 # --------------------------------------------------------------------------- driver
@@ -536,16 +609,20 @@ class _Net:
         linears, activation, alpha = layers
         self.params = [p for lin in linears for p in (lin.weight, lin.bias)]
         sizes = [linears[0].in_features] + [lin.out_features for lin in linears]
-        self.sizes = np.asarray(sizes, dtype=np.int64)
-        self.aoff = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         offsets = np.concatenate([[0], np.cumsum([p.numel() for p in self.params])])
-        self.woff = offsets[0:-1:2].astype(np.int64)
-        self.boff = offsets[1::2].astype(np.int64)
-        self.theta = np.concatenate(
+        self.layout = (
+            np.asarray(sizes, dtype=np.int64),
+            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            offsets[0:-1:2].astype(np.int64),
+            offsets[1::2].astype(np.int64),
+        )
+        # rows: parameters, gradient, optimizer buffers 1 and 2
+        self.state = np.zeros((4, int(offsets[-1])), dtype=np.float32)
+        self.state[0] = np.concatenate(
             [p.detach().to("cpu", torch.float32).numpy().ravel() for p in self.params]
-        ).astype(np.float32)
-        self.act = _ACT_CODE[activation]
-        self.alpha = np.float32(alpha)
+        )
+        self.activation = activation
+        self.alpha = alpha
 
     def write_back(self) -> None:
         """Copy the flat vector into the torch parameters."""
@@ -553,9 +630,106 @@ class _Net:
             start = 0
             for p in self.params:
                 size = p.numel()
-                chunk = self.theta[start : start + size].reshape(tuple(p.shape))
+                chunk = self.state[0, start : start + size].reshape(tuple(p.shape))
                 p.copy_(torch.from_numpy(chunk.copy()))
                 start += size
+
+
+@dataclass
+class _Kernel:
+    """The compiled loop's arguments in typed groups (one call trains one block of epochs).
+
+    ``state`` float32 (4, n_par): parameters, gradient, optimizer buffers; ``layout`` four
+    int64 vectors (layer sizes, activation offsets, weight and bias offsets into the flat
+    parameters); ``codes`` int64 (slots ``C_*``); ``hyper`` float64 (slots ``H_*``);
+    ``data`` (X, float targets, class targets, weights, per-epoch permutations); ``work``
+    per-batch activations, pre-activations, deltas and the head's output; ``out`` float32
+    (2, epochs): loss and metric sums per epoch.
+    """
+
+    net: _Net
+    codes: NDArray[np.int64]
+    hyper: NDArray[np.float64]
+    X: NDArray[np.float32]
+    Yf: NDArray[np.float32]
+    Yi: NDArray[np.int64]
+    W: NDArray[np.float32]
+    work: tuple[NDArray[np.float32], ...]
+
+    @classmethod
+    def build(
+        cls, net: _Net, spec: LossSpec, config: TrainConfig, metric: str | None, data: Any
+    ) -> _Kernel:
+        X, Yf, Yi, W = data
+        codes = np.array(
+            [
+                _ACT_CODE[net.activation],
+                _HEAD_CODE[spec.output],
+                _LOSS_CODE[spec.loss],
+                _METRIC_CODE[metric],
+                _OPT_CODE[config.optimizer],
+                int(config.batch_size),
+                0,
+            ],
+            dtype=np.int64,
+        )
+        hyper = np.array(
+            [
+                net.alpha,
+                config.lr,
+                config.momentum,
+                config.weight_decay,
+                config.l1,
+                config.beta1,
+                config.beta2,
+                config.eps,
+                config.rmsprop_alpha,
+            ],
+            dtype=np.float64,
+        )
+        width = int(net.layout[1][-1])
+        rows = min(int(config.batch_size), len(X))
+        work = tuple(np.zeros((rows, width), dtype=np.float32) for _ in range(3))
+        p = np.zeros(int(net.layout[0][-1]), dtype=np.float32)
+        return cls(net, codes, hyper, X, Yf, Yi, W, (*work, p))
+
+    def run(self, perms: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Train ``len(perms)`` epochs; the (2, epochs) loss and metric sums."""
+        out = np.zeros((2, len(perms)), dtype=np.float32)
+        data = (self.X, self.Yf, self.Yi, self.W, perms)
+        with warnings.catch_warnings():
+            # a cache that cannot be read or written only costs a compilation
+            warnings.simplefilter("ignore", numba.NumbaWarning)
+            _train(self.net.state, self.net.layout, self.codes, self.hyper, data, self.work, out)
+        return out
+
+
+def _enable_cache() -> None:
+    """Keep compiled kernels in the user cache directory (once per process; see module doc)."""
+    if _CACHE_STATE:
+        return
+    _CACHE_STATE.append(None)
+    directory = numba_cache_dir()
+    if directory is None:
+        return
+    config: Any = numba.config
+    previous = config.CACHE_DIR
+    config.CACHE_DIR = str(directory)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for kernel in _KERNELS:
+                kernel.enable_caching()
+    except (OSError, RuntimeError):  # unwritable after all: compile in memory only
+        pass
+    else:
+        _CACHE_STATE[0] = str(directory)
+    finally:
+        config.CACHE_DIR = previous
+
+
+_CACHE_STATE: list[str | None] = []  # [cache directory or None] once configured
+_KERNELS = (_train,)  # its callees are compiled into it (and cached with it)
 
 
 def fit(
@@ -566,22 +740,21 @@ def fit(
     sample_weight: NDArray[Any] | torch.Tensor | None = None,
     *,
     config: TrainConfig,
-    output: str,
-    loss: str,
     validation: tuple[Any, Any, Any] | None = None,
     metric: tuple[str, LossFn] | None = None,
-    description: str = "training (fast backend)",
-) -> dict[str, list[float]]:
-    """Train a small MLP in place with the compiled loop; same contract as ``loop.fit``.
+    callbacks: Sequence[Callback] = (),
+    fingerprint: dict[str, Any] | None = None,
+) -> TrainHistory:
+    """Train a small MLP in place with the compiled loop; the signature of ``loop.fit``.
 
     Parameters
     ----------
     module : torch.nn.Sequential
         ``Linear`` layers with one hidden activation type between them (see
         :func:`unsupported`); trained in place on the CPU.
-    loss_fn : callable
-        The torch per-sample loss the torch path would use (for validation only; the
-        compiled loop implements ``output``/``loss`` itself).
+    loss_fn : LossSpec
+        The head, loss and metric (:class:`neyman.train.spec.LossSpec`); the compiled loop
+        implements them, and validation uses the spec itself as the torch loss.
     X : array of shape (n, d)
         Inputs (float32).
     y : array
@@ -590,32 +763,38 @@ def fit(
     sample_weight : array of shape (n,), optional
         Event weights, divided by their mean as in ``loop.fit``.
     config : TrainConfig
-        Epochs, batch size, optimizer, lr, momentum, weight decay, l1, seed, verbose.
-    output, loss : str
-        The output head and loss (see ``FAST_LOSSES``).
+        Epochs, batch size, optimizer and its hyperparameters, seed, verbose.
     validation : tuple (X_val, y_val, w_val or None), optional
         Evaluated after every epoch by the torch code.
     metric : tuple (name, fn), optional
-        ``("accuracy", fn)`` or ``("mae", fn)``; the compiled loop computes the named one.
-    description : str
-        Label of the progress bar.
+        ``("accuracy", fn)`` or ``("mae", fn)`` (the compiled loop computes the named one);
+        ``loss_fn.metric`` when None.
+    callbacks : sequence of Callback
+        Must be empty (early stopping and checkpoints need the torch loop).
+    fingerprint : dict, optional
+        Accepted for the common signature; unused (no checkpoints here).
 
     Returns
     -------
-    dict of str to list of float
-        ``loss``, the metric, ``val_loss``/``val_`` metric with validation data, ``lr``.
+    TrainHistory
+        ``loss``, the metric, ``val_loss``/``val_`` metric with validation data, ``lr``;
+        ``history.backend == "fast"``.
 
     Raises
     ------
     neyman.errors.ModelError
         If the setup is not supported, or the training loss becomes NaN or infinite.
     """
-    reason = unsupported(
-        module, config, output=output, loss=loss, metric=None if metric is None else metric[0]
-    )
+    if metric is None and isinstance(loss_fn, LossSpec):
+        metric = loss_fn.metric_fn()
+    reason = unsupported(module, config, loss_fn, None if metric is None else metric[0])
+    if reason is None and callbacks:
+        reason = "callbacks " + ", ".join(type(cb).__name__ for cb in callbacks)
     if reason is not None:
         msg = f"the fast training path does not support {reason}; use backend='torch'"
-        raise ModelError(msg)
+        raise ModelError(msg, value=reason)
+    assert isinstance(loss_fn, LossSpec)  # checked by unsupported()
+    _enable_cache()
     cpu = torch.device("cpu")
     module.to(cpu)
     # the same float32 tensors and weight normalisation as loop.fit, then as NumPy arrays
@@ -625,12 +804,7 @@ def fit(
     wt = _event_weights(sample_weight, n, cpu)
     Xn = np.ascontiguousarray(Xt.numpy().reshape(n, -1), dtype=np.float32)
     Wn = np.ascontiguousarray(wt.numpy(), dtype=np.float32)
-    if output == "softmax":
-        Yi = np.ascontiguousarray(yt.numpy().reshape(n), dtype=np.int64)
-        Yf = np.zeros((n, 1), dtype=np.float32)
-    else:
-        Yf = np.ascontiguousarray(yt.numpy().reshape(n, -1), dtype=np.float32)
-        Yi = np.zeros(n, dtype=np.int64)
+    Yf, Yi = as_numpy_targets(loss_fn, yt, n)
     val = None
     if validation is not None:
         Xv = _as_tensor(validation[0], cpu, torch.float32)
@@ -641,30 +815,26 @@ def fit(
             else _as_tensor(validation[2], cpu, torch.float32)
         )
         val = (Xv, yv, wv)
-
-    net = _Net(module)
-    bs = int(config.batch_size)
-    width = int(net.aoff[-1])
-    k = int(net.sizes[-1])
-    A = np.zeros((min(bs, n), width), dtype=np.float32)
-    Z = np.zeros_like(A)
-    D = np.zeros_like(A)
-    P = np.zeros(k, dtype=np.float32)
-    grad = np.zeros_like(net.theta)
-    s1 = np.zeros_like(net.theta)
-    s2 = np.zeros_like(net.theta)
     metric_name = None if metric is None else metric[0]
-    codes = (
-        _HEAD_CODE[output],
-        _LOSS_CODE[loss],
-        _METRIC_CODE[metric_name],
-        _OPT_CODE[config.optimizer],
-    )
+    net = _Net(module)
+    kernel = _Kernel.build(net, loss_fn, config, metric_name, (Xn, Yf, Yi, Wn))
+    history = _run(kernel, module, loss_fn, config, val, metric, n)
+    return TrainHistory(history, backend="fast", precision="fp32")
 
-    history_cb = History()
-    callbacks: list[Callback] = [history_cb]
+
+def _run(
+    kernel: _Kernel,
+    module: nn.Module,
+    loss_fn: LossFn,
+    config: TrainConfig,
+    val: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None,
+    metric: tuple[str, LossFn] | None,
+    n: int,
+) -> dict[str, list[float]]:
+    """The epoch loop around the kernel: permutations, logs, callbacks, progress."""
+    callbacks: list[Callback] = [History()]
     if config.verbose > 0:
-        callbacks.append(ProgressBar(config.verbose, description=description))
+        callbacks.append(ProgressBar(config.verbose, description="training (fast backend)"))
     state = TrainState(
         module=module,
         optimizer=make_optimizer(module, config),
@@ -672,42 +842,37 @@ def fit(
         epochs=config.epochs,
         callbacks=callbacks,
     )
-    for cb in callbacks:
-        cb.on_train_begin(state)
     # one compiled call for all epochs, unless something must look at every epoch
     block = 1 if (val is not None or config.verbose > 0) else config.epochs
-    losses = np.zeros(block, dtype=np.float32)
-    metrics = np.zeros(block, dtype=np.float32)
-    step = 0
-    while state.epoch < config.epochs and not state.stop:
-        count = min(block, config.epochs - state.epoch)
-        perms = np.empty((count, n), dtype=np.int64)
-        for e in range(count):
-            if config.shuffle:
-                perms[e] = epoch_permutation(n, epoch_seed(config.seed, state.epoch + e))
-            else:
-                perms[e] = np.arange(n)
-        step = _train(
-            net.theta, grad, s1, s2, net.sizes, net.aoff, net.woff, net.boff, net.act,
-            net.alpha, codes[0], codes[1], codes[2], Xn, Yf, Yi, Wn, perms, bs, codes[3],
-            float(config.lr), float(config.momentum), float(config.weight_decay),
-            np.float32(config.l1), step, A, Z, D, P, losses, metrics,
-        )  # fmt: skip
-        for e in range(count):
-            logs = {"loss": float(losses[e]) / n}
-            if metric_name is not None:
-                logs[metric_name] = float(metrics[e]) / n
-            if val is not None:
-                net.write_back()
-                logs.update(_evaluate(module, loss_fn, val, metric))
-            logs["lr"] = float(config.lr)
-            state.epoch += 1
-            state.logs = logs
-            _check_loss(logs["loss"], state.epoch)
-            for cb in callbacks:
-                cb.on_epoch_end(state)
-    for cb in callbacks:
-        cb.on_train_end(state)
-    net.write_back()
+    try:
+        for cb in callbacks:
+            cb.on_train_begin(state)
+        while state.epoch < config.epochs and not state.stop:
+            count = min(block, config.epochs - state.epoch)
+            perms = np.empty((count, n), dtype=np.int64)
+            for e in range(count):
+                if config.shuffle:
+                    perms[e] = epoch_permutation(n, epoch_seed(config.seed, state.epoch + e))
+                else:
+                    perms[e] = np.arange(n)
+            sums = kernel.run(perms)
+            for e in range(count):
+                logs = {"loss": float(sums[0, e]) / n}
+                if metric is not None:
+                    logs[metric[0]] = float(sums[1, e]) / n
+                if val is not None:
+                    kernel.net.write_back()
+                    logs.update(_evaluate(module, loss_fn, val, metric))
+                logs["lr"] = float(config.lr)
+                state.epoch += 1
+                state.logs = logs
+                _check_loss(logs["loss"], state.epoch)
+                for cb in callbacks:
+                    cb.on_epoch_end(state)
+        for cb in callbacks:
+            cb.on_train_end(state)
+    finally:  # a progress bar's refresh thread must not outlive a fit that raised
+        close_callbacks(callbacks)
+    kernel.net.write_back()
     module.eval()
     return state.history

@@ -12,7 +12,11 @@ How it keeps the hardware busy (see issue 8):
 - Nothing reads a number back to the host inside an epoch: the running loss and metric are
   summed on the device and read once per epoch.
 - Prediction runs under ``torch.inference_mode`` in large batches (:func:`predict`).
-- ``torch.set_num_threads`` set by the caller is respected (the loop never changes it).
+- ``torch.set_num_threads`` set by the caller is respected (the loop never changes it;
+  the estimators choose the count with :mod:`neyman._util.threads`).
+- ``config.precision == "bf16"`` runs the forward pass under ``torch.autocast`` in
+  bfloat16 (matrix products on AMX / AVX512-BF16 units or CUDA tensor cores) while the
+  weights, the optimizer state and the loss stay float32 (``out.float()`` before the loss).
 
 The update rule of one step, which a compiled fast path must replicate exactly:
 
@@ -23,6 +27,10 @@ The update rule of one step, which a compiled fast path must replicate exactly:
 3. ``optimizer.zero_grad(); loss.backward(); optimizer.step()`` with a torch optimizer built
    by :func:`make_optimizer` (two parameter groups: weights get ``weight_decay``, biases
    do not).
+
+The loss, head and metric are usually a :class:`neyman.train.spec.LossSpec`; the compiled
+loop (:mod:`neyman.train.fast`) has this module's :func:`fit` signature and reads the same
+spec, and :func:`neyman.train.spec.train` picks between them.
 
 Determinism: the permutation and the dropout masks of epoch ``e`` come from a seed derived
 from ``(seed, e)`` alone, and the global torch RNG is restored afterwards. With the
@@ -48,8 +56,10 @@ from neyman.train.callbacks import Callback, History, ProgressBar, TrainState
 
 __all__ = [
     "OPTIMIZERS",
+    "PRECISIONS",
     "LossFn",
     "TrainConfig",
+    "TrainHistory",
     "epoch_permutation",
     "epoch_seed",
     "fit",
@@ -63,8 +73,37 @@ __all__ = [
 #: Optimizers the loop knows, by name.
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 
+#: Numerical precisions of the forward pass (weights and loss always float32).
+PRECISIONS = ("fp32", "bf16")
+
 #: ``loss_fn(outputs, targets) -> per-sample loss of shape (n,)``.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class TrainHistory(dict[str, list[float]]):
+    """Per-epoch logs (``loss``, ``val_loss``, metrics, ``lr``) and how they were made.
+
+    A plain ``dict`` of lists, plus attributes recording the run: ``backend``
+    (``"torch"`` or ``"fast"``), ``precision`` (``"fp32"`` or ``"bf16"``) and ``n_threads``
+    (the thread count it ran with, 0 when unknown).
+    """
+
+    def __init__(
+        self,
+        logs: dict[str, list[float]] | None = None,
+        *,
+        backend: str = "torch",
+        precision: str = "fp32",
+        n_threads: int = 0,
+    ) -> None:
+        super().__init__(logs or {})
+        self.backend = backend
+        self.precision = precision
+        self.n_threads = n_threads
+
+    def record(self) -> dict[str, Any]:
+        """How the run was made, as JSON-able settings."""
+        return {"backend": self.backend, "precision": self.precision, "n_threads": self.n_threads}
 
 
 @dataclass(frozen=True)
@@ -78,11 +117,17 @@ class TrainConfig:
     batch_size : int
         Events per step (1 allowed: per-event SGD).
     optimizer : {"sgd", "adam", "adamw", "rmsprop"}
-        ``sgd`` uses ``momentum`` (0 for plain SGD); ``rmsprop`` uses ``momentum`` too.
+        ``sgd`` uses ``momentum`` (default 0: plain SGD, as PyTorch and Keras); ``rmsprop``
+        uses ``momentum`` too.
     lr : float
         Learning rate.
     momentum : float
-        Momentum of ``sgd`` and ``rmsprop``.
+        Momentum of ``sgd`` and ``rmsprop`` (dampening 0, no Nesterov).
+    beta1, beta2, eps : float
+        ``adam``/``adamw`` moment decay rates and the term added to the denominator
+        (``eps`` also for ``rmsprop``); torch's defaults 0.9, 0.999, 1e-8.
+    rmsprop_alpha : float
+        Decay rate of ``rmsprop``'s mean square (torch's ``alpha``, default 0.99).
     weight_decay : float
         L2 strength on weights (not biases); coupled to the gradient for sgd, adam and
         rmsprop, decoupled for adamw.
@@ -103,13 +148,20 @@ class TrainConfig:
         :func:`resolve_device` for ``"auto"``.
     verbose : int
         0: silent; 1: a transient progress bar in a terminal; 2: a persistent one.
+    precision : {"fp32", "bf16"}
+        Precision of the forward pass (see the module docstring); weights, optimizer state
+        and loss are float32 either way.
     """
 
     epochs: int = 50
     batch_size: int = 64
     optimizer: str = "adam"
     lr: float = 1e-3
-    momentum: float = 0.9
+    momentum: float = 0.0
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    rmsprop_alpha: float = 0.99
     weight_decay: float = 0.0
     l1: float = 0.0
     lr_schedule: str | None = None
@@ -119,6 +171,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     verbose: int = 0
+    precision: str = "fp32"
 
     def fingerprint(self) -> dict[str, Any]:
         """Settings that must agree for a checkpoint to be resumed (all but epochs/verbose)."""
@@ -160,8 +213,8 @@ def make_optimizer(module: nn.Module, config: TrainConfig) -> torch.optim.Optimi
 
     Group 0 holds the weight matrices and kernels (``weight_decay`` applies), group 1 the
     biases (no decay). ``sgd`` is ``torch.optim.SGD(momentum=config.momentum)``;
-    ``adam``/``adamw`` use torch's default betas (0.9, 0.999) and eps 1e-8; ``rmsprop``
-    uses alpha 0.99, eps 1e-8 and ``momentum``.
+    ``adam``/``adamw`` use ``betas=(beta1, beta2)`` and ``eps``; ``rmsprop`` uses
+    ``alpha=rmsprop_alpha``, ``eps`` and ``momentum``.
     """
     weights, others = _param_groups(module)
     groups: list[dict[str, Any]] = [
@@ -171,12 +224,19 @@ def make_optimizer(module: nn.Module, config: TrainConfig) -> torch.optim.Optimi
     name = config.optimizer
     if name == "sgd":
         return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum)
+    betas = (config.beta1, config.beta2)
     if name == "adam":
-        return torch.optim.Adam(groups, lr=config.lr)
+        return torch.optim.Adam(groups, lr=config.lr, betas=betas, eps=config.eps)
     if name == "adamw":
-        return torch.optim.AdamW(groups, lr=config.lr)
+        return torch.optim.AdamW(groups, lr=config.lr, betas=betas, eps=config.eps)
     if name == "rmsprop":
-        return torch.optim.RMSprop(groups, lr=config.lr, momentum=config.momentum)
+        return torch.optim.RMSprop(
+            groups,
+            lr=config.lr,
+            alpha=config.rmsprop_alpha,
+            eps=config.eps,
+            momentum=config.momentum,
+        )
     msg = f"unknown optimizer {name!r}; valid optimizers: {', '.join(OPTIMIZERS)}"
     raise ConfigError(msg)
 
@@ -245,7 +305,7 @@ def fit(
     metric: tuple[str, LossFn] | None = None,
     callbacks: Sequence[Callback] = (),
     fingerprint: dict[str, Any] | None = None,
-) -> dict[str, list[float]]:
+) -> TrainHistory:
     """Train ``module`` in place and return the per-epoch history.
 
     Parameters
@@ -266,7 +326,8 @@ def fit(
         Evaluated after every epoch (``val_loss`` and the validation metric).
     metric : tuple (name, fn), optional
         ``fn(outputs, targets)`` returning a per-sample score (e.g. 1.0 if correct); logged
-        as its weighted mean under ``name`` and ``val_<name>``.
+        as its weighted mean under ``name`` and ``val_<name>``. When None and ``loss_fn``
+        is a :class:`~neyman.train.spec.LossSpec`, its metric.
     callbacks : sequence of Callback
         Run after the built-in :class:`~neyman.train.callbacks.History`, in order; a
         progress bar is appended when ``config.verbose > 0``.
@@ -276,15 +337,22 @@ def fit(
 
     Returns
     -------
-    dict of str to list of float
+    TrainHistory
         ``loss`` (and ``val_loss``, metric, ``val_`` metric when available) and ``lr``
-        per epoch.
+        per epoch; ``history.backend == "torch"``.
 
     Raises
     ------
     neyman.errors.ModelError
         If the training loss becomes NaN or infinite (lower ``lr``).
+    neyman.errors.ConfigError
+        If ``config.precision`` is unknown.
     """
+    if config.precision not in PRECISIONS:
+        msg = f"precision {config.precision!r} is not one of {', '.join(PRECISIONS)}"
+        raise ConfigError(msg, key="precision", value=config.precision)
+    if metric is None and callable(getattr(loss_fn, "metric_fn", None)):
+        metric = loss_fn.metric_fn()  # type: ignore[attr-defined]  # a LossSpec's metric
     device = torch.device(config.device)
     module.to(device)
     Xt = _as_tensor(X, device, torch.float32)
@@ -317,29 +385,44 @@ def fit(
         fingerprint={"config": config.fingerprint(), "model": fingerprint or {}},
     )
     devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        for cb in all_callbacks:
-            cb.on_train_begin(state)
-        while state.epoch < config.epochs and not state.stop:
-            seed = epoch_seed(config.seed, state.epoch)
-            torch.manual_seed(seed)
-            logs = _run_epoch(
-                module, loss_fn, optimizer, Xt, yt, wt, config, seed, penalised, metric
-            )
-            if val is not None:
-                logs.update(_evaluate(module, loss_fn, val, metric))
-            if scheduler is not None:
-                scheduler.step(logs.get("val_loss", logs["loss"]))
-            logs["lr"] = float(optimizer.param_groups[0]["lr"])
-            state.epoch += 1
-            state.logs = logs
-            _check_loss(logs["loss"], state.epoch)
+    try:
+        with torch.random.fork_rng(devices=devices):
             for cb in all_callbacks:
-                cb.on_epoch_end(state)
-        for cb in all_callbacks:
-            cb.on_train_end(state)
+                cb.on_train_begin(state)
+            while state.epoch < config.epochs and not state.stop:
+                seed = epoch_seed(config.seed, state.epoch)
+                torch.manual_seed(seed)
+                logs = _run_epoch(
+                    module, loss_fn, optimizer, Xt, yt, wt, config, seed, penalised, metric
+                )
+                if val is not None:
+                    logs.update(_evaluate(module, loss_fn, val, metric))
+                if scheduler is not None:
+                    scheduler.step(logs.get("val_loss", logs["loss"]))
+                logs["lr"] = float(optimizer.param_groups[0]["lr"])
+                state.epoch += 1
+                state.logs = logs
+                _check_loss(logs["loss"], state.epoch)
+                for cb in all_callbacks:
+                    cb.on_epoch_end(state)
+            for cb in all_callbacks:
+                cb.on_train_end(state)
+    finally:  # a progress bar's refresh thread must not outlive a fit that raised
+        close_callbacks(all_callbacks)
     module.eval()
-    return state.history
+    return TrainHistory(state.history, backend="torch", precision=config.precision)
+
+
+def close_callbacks(callbacks: Sequence[Callback]) -> None:
+    """Call every callback's ``close`` (each one, even if an earlier one raised)."""
+    errors: list[BaseException] = []
+    for cb in callbacks:
+        try:
+            cb.close()
+        except Exception as exc:  # close every callback, then re-raise the first error
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 def train_chunk(
@@ -397,9 +480,15 @@ def _run_epoch(
     metric_sum = torch.zeros((), dtype=torch.float32, device=X.device)
     bs = config.batch_size
     l1 = config.l1
+    bf16 = config.precision == "bf16"
     for start in range(0, n, bs):
         xb, yb, wb = X[start : start + bs], y[start : start + bs], w[start : start + bs]
-        out = module(xb)
+        if bf16:  # bf16 matrix products; float32 weights, gradients and loss
+            with torch.autocast(X.device.type, dtype=torch.bfloat16):
+                out = module(xb)
+            out = out.float()
+        else:
+            out = module(xb)
         per = loss_fn(out, yb)
         loss = (per * wb).mean()
         if l1 > 0:
