@@ -180,8 +180,8 @@ case("csv-truncated-mid-number", "silent-wrong", "CSV cut in the middle of the l
      lambda w: apply_args(w, w.model(), _cut_mid_number(w.table("csv"))), "events.csv")  # fmt: skip
 case("csv-duplicate-header", "silent-wrong", "CSV whose header names 'a' twice",
      lambda w: apply_args(w, w.model(), w.text("events.csv", "a,a,b\n1,2,3\n4,5,6\n")), "a")  # fmt: skip
-case("csv-header-only", "ok", "CSV with a header and no events (an empty output)",
-     lambda w: apply_args(w, w.model(), w.text("events.csv", "a,b,label\n")))  # fmt: skip
+case("csv-header-only", "traceback", "CSV with a header and no events",
+     lambda w: apply_args(w, w.model(), w.text("events.csv", "a,b,label\n")), "events.csv")  # fmt: skip
 case("csv-invalid-utf8", "traceback", "CSV with invalid UTF-8 in the header",
      lambda w: apply_args(w, w.model(), w.text("events.csv", b"a,b\xff\n1,2\n")), "events.csv")  # fmt: skip
 case("csv-ragged-rows", "traceback", "CSV rows with more fields than the header",
@@ -673,10 +673,14 @@ PENDING: dict[str, str] = {
     "silently; ROOT keeps no checksum there (h1-data: detect or document)",
     "traceback-h5-bit-flipped": "flipped bytes in an HDF5 dataset change values silently; HDF5 "
     "has no checksum unless written with fletcher32 (h1-data: detect or document)",
-    "traceback-csv-ragged-rows": "CSV rows with more fields than the header shift columns into "
-    "NaN; the error names the NaN columns, not the file and line (h1-data: reader)",
-    "traceback-parquet-named-csv": "a Parquet file named .csv: the 'available' list prints "
-    "binary bytes, over several lines (h1-data: CSV header check)",
+    "traceback-csv-header-only": "apply on a file with no events reaches scikit-learn: "
+    "'Found array with 0 sample(s)' traceback (h2-study: apply)",
+    "traceback-parquet-string-column": "apply on a text feature column: 'could not convert "
+    "string to float' traceback (h2-study: apply, or h1-data: typed reads)",
+    "traceback-builtin-options-unknown": "unknown builtin_options reach the dataset function: "
+    "TypeError traceback (h2-study: check builtin_options against its signature)",
+    "traceback-builtin-options-bad-type": "builtin_options n_events: lots reaches the dataset "
+    "function: TypeError traceback (h2-study)",
     "traceback-output-under-a-file": "apply -o below a regular file: NotADirectoryError from "
     "write_table's temporary file (h1-data write_table / h2-study apply)",
     "traceback-key-typo-methods": "the typo 'methds' is reported as 'methods: Field required' "
