@@ -37,22 +37,21 @@ def events_frame(n: int = N_EVENTS, seed: int = 7) -> pd.DataFrame:
 
 def build_models(root: Path) -> dict[str, Path]:
     """Fit and save the models the cases damage: ``fisher``, ``bdt`` and ``study`` (a Fisher
-    discriminant with the ``preprocessing.json`` that ``study/run.py`` writes beside it)."""
-    import json
+    discriminant saved as a study saves it: a :class:`~neyman.models.Pipeline` with its
+    ``pipeline.json``)."""
+    import numpy as np
 
-    from neyman.models import BDTClassifier, FisherDiscriminant
+    from neyman.models import BDTClassifier, FisherDiscriminant, Pipeline
 
     df = events_frame()
     X, y = df[["a", "b"]], df["label"].to_numpy()
     bdt = BDTClassifier(3, device="cpu", n_jobs=1, random_state=0)
-    out = {
+    pipe = Pipeline(["a", "b"], FisherDiscriminant().fit(X, y), mean=np.zeros(2), scale=np.ones(2))
+    return {
         "fisher": FisherDiscriminant().fit(X, y).save(root / "fisher"),
         "bdt": bdt.fit(X, y).save(root / "bdt"),
-        "study": FisherDiscriminant().fit(X, y).save(root / "study"),
+        "study": pipe.save(root / "study"),
     }
-    pre = {"features": ["a", "b"], "mean": [0.0, 0.0], "scale": [1.0, 1.0]}
-    (out["study"] / "preprocessing.json").write_text(json.dumps(pre, indent=2))
-    return out
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -123,7 +122,7 @@ class Workspace:
 
     def model(self, kind: str = "fisher") -> Path:
         """A copy of a saved model directory (``fisher``, ``bdt``, ``study``: with the
-        ``preprocessing.json`` a study writes)."""
+        ``pipeline.json`` a study writes)."""
         path = self.inputs / f"model-{kind}"
         shutil.copytree(self._models[kind], path)
         return path
