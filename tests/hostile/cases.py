@@ -690,8 +690,6 @@ PENDING: dict[str, str] = {
     "traceback-too-few-events": "a study on 4 events runs to the end (h2-study)",
     "traceback-selection-non-boolean": "a non-boolean selection 'a + b' is accepted as a mask "
     "(h1-data: evaluator)",
-    "silent-wrong-tampered-pipeline": LEAD,
-    "security-pipeline-symlink-outside": LEAD,
     **{
         f"silent-wrong-{fmt}-huge-feature": "a finite 1e300 overflows float32 in apply and is "
         "reported as 'inf' (h2-study: apply should name the value as too large)"

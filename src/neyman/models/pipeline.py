@@ -377,11 +377,11 @@ class Pipeline:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Save the estimator into ``path`` and write ``pipeline.json`` beside it."""
-        from neyman.train.callbacks import atomic_path
+        from neyman.models.base import add_model_file
 
         out = Path(self.estimator.save(path))
-        with atomic_path(out / PIPELINE_FILE) as tmp:
-            tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        # recorded in model.json with its sha256, so loading verifies it like the weights
+        add_model_file(out, PIPELINE_FILE, json.dumps(self.to_json(), indent=2) + "\n")
         return out
 
     @classmethod
@@ -411,7 +411,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         Missing or unreadable ``pipeline.json``, a version newer than this neyman reads, a
         field of the wrong type, or a mismatch with the estimator (feature count, classes).
     """
-    from neyman.models.base import load
+    from neyman.models.base import load, read_model_file
 
     root = Path(path)
     doc_path = root / PIPELINE_FILE
@@ -419,8 +419,9 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         msg = f"'{root}' has no {PIPELINE_FILE}; it is a bare estimator (load it with neyman.models.load)"
         raise ModelError(msg, path=str(root))
     try:
-        doc = json.loads(doc_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # confined to the directory and checked against the checksum model.json records
+        doc = json.loads(read_model_file(root, PIPELINE_FILE))
+    except json.JSONDecodeError as exc:
         msg = f"'{doc_path}' is not readable JSON ({short(str(exc))}); save the model again"
         raise ModelError(msg, path=str(doc_path)) from None
     if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
@@ -478,7 +479,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
 def load_model(path: str | os.PathLike[str]) -> Any:
     """A model directory: its :class:`Pipeline` where ``pipeline.json`` exists, else the bare
     estimator (:func:`neyman.models.load`). This is :func:`neyman.load`."""
-    from neyman.models.base import load
+    from neyman.models.base import load, read_model_file
 
     root = Path(path)
     if not root.is_dir():
