@@ -30,12 +30,6 @@ __all__ = ["CASES", "CATEGORIES", "Case"]
 CATEGORIES = ("security", "data-loss", "hang", "traceback", "silent-wrong", "ok")
 FORMATS = ("csv", "parquet", "root", "h5", "npz")
 
-LEAD = (
-    "needs models/pipeline.py (h2's) to write pipeline.json with base.add_model_file and read "
-    "it with base.read_model_file, which the lead migrates after merging"
-)
-
-
 @dataclass(frozen=True)
 class Case:
     """One hostile input and what the CLI must do with it."""

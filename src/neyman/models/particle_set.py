@@ -237,7 +237,7 @@ class ParticleSetClassifier(ClassifierMixin, _TorchEstimator):  # type: ignore[m
         In the head (Deep Sets) or the blocks' MLPs (transformer).
     output, loss, optimizer, lr, momentum, batch_size, epochs, weight_decay, l1, \
 early_stopping, patience, validation_fraction, lr_schedule, lr_factor, lr_patience, \
-checkpoint_dir, resume, device, backend, random_state, verbose
+checkpoint_dir, resume, device, backend, precision, n_threads, random_state, verbose
         As for :class:`~neyman.models.MLPClassifier`. Always trained on the torch path
         (``backend="fast"`` raises a ConfigError).
 
@@ -295,7 +295,7 @@ checkpoint_dir, resume, device, backend, random_state, verbose
         loss: str = "auto",
         optimizer: str = "adam",
         lr: float = 1e-3,
-        momentum: float = 0.9,
+        momentum: float = 0.0,
         batch_size: int = 128,
         epochs: int = 20,
         weight_decay: float = 0.0,
@@ -311,6 +311,8 @@ checkpoint_dir, resume, device, backend, random_state, verbose
         resume: bool = False,
         device: str = "auto",
         backend: str = "auto",
+        precision: str = "auto",
+        n_threads: int | str = "auto",
         random_state: Any = None,
         verbose: int = 1,
     ) -> None:
@@ -344,6 +346,8 @@ checkpoint_dir, resume, device, backend, random_state, verbose
         self.resume = resume
         self.device = device
         self.backend = backend
+        self.precision = precision
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
