@@ -30,6 +30,7 @@ __all__ = ["CASES", "CATEGORIES", "Case"]
 CATEGORIES = ("security", "data-loss", "hang", "traceback", "silent-wrong", "ok")
 FORMATS = ("csv", "parquet", "root", "h5", "npz")
 
+
 @dataclass(frozen=True)
 class Case:
     """One hostile input and what the CLI must do with it."""

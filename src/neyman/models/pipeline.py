@@ -479,7 +479,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
 def load_model(path: str | os.PathLike[str]) -> Any:
     """A model directory: its :class:`Pipeline` where ``pipeline.json`` exists, else the bare
     estimator (:func:`neyman.models.load`). This is :func:`neyman.load`."""
-    from neyman.models.base import load, read_model_file
+    from neyman.models.base import load
 
     root = Path(path)
     if not root.is_dir():
