@@ -13,6 +13,7 @@ import pytest
 import neyman
 from neyman.errors import DataError, ModelError
 from neyman.models import FisherDiscriminant, Pipeline
+from neyman.models.base import add_model_file
 from neyman.models.pipeline import PIPELINE_FILE, load_pipeline, standardise
 
 
@@ -65,7 +66,9 @@ def test_tampered_pipeline_is_refused(
     shutil.copytree(path, bad)
     doc = json.loads((bad / PIPELINE_FILE).read_text())
     doc[field] = value
-    (bad / PIPELINE_FILE).write_text(json.dumps(doc))
+    # written with its checksum recorded, as a consistent but wrong directory would be: the
+    # field checks themselves must refuse it (a plain hand edit fails the checksum first)
+    add_model_file(bad, PIPELINE_FILE, json.dumps(doc))
     with pytest.raises(ModelError, match=match) as info:
         load_pipeline(bad)
     assert info.value.path is not None and Path(info.value.path).parent in (bad, tmp_path)
@@ -77,11 +80,25 @@ def test_bad_standardiser_and_table(saved: tuple[Path, Pipeline], tmp_path: Path
     shutil.copytree(path, bad)
     doc = json.loads((bad / PIPELINE_FILE).read_text())
     doc["standardiser"]["scale"] = [1.0, 0.0]
-    (bad / PIPELINE_FILE).write_text(json.dumps(doc))
+    add_model_file(bad, PIPELINE_FILE, json.dumps(doc))
     with pytest.raises(ModelError, match="scale must be > 0"):
         load_pipeline(bad)
-    (bad / PIPELINE_FILE).write_text("{not json")
+    add_model_file(bad, PIPELINE_FILE, "{not json")
     with pytest.raises(ModelError, match="is not readable JSON"):
         load_pipeline(bad)
     with pytest.raises(DataError, match="score a file path or a DataFrame"):
         pipe.score(np.zeros((2, 2)))  # type: ignore[arg-type]
+
+
+def test_hand_edited_pipeline_fails_its_checksum(
+    saved: tuple[Path, Pipeline], tmp_path: Path
+) -> None:
+    path, _ = saved
+    bad = tmp_path / "bad"
+    shutil.copytree(path, bad)
+    doc = json.loads((bad / PIPELINE_FILE).read_text())
+    doc["selection"] = None  # a plausible edit: score every event without saying so
+    (bad / PIPELINE_FILE).write_text(json.dumps(doc))
+    with pytest.raises(ModelError, match="does not match the checksum") as info:
+        load_pipeline(bad)
+    assert info.value.path is not None and Path(info.value.path).name == PIPELINE_FILE

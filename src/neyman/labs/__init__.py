@@ -148,7 +148,11 @@ LABS: dict[str, LabEntry] = {
         "A recurrent network on variable-length sequences (the tracks of an event) against "
         "a Deep-Sets baseline",
     ),
-    "jet-tagging": LabEntry("jet_tagging", "Jet tagging"),
+    "jet-tagging": LabEntry(
+        "jet_tagging",
+        "top vs QCD jets: substructure BDT, jet-image CNN, Deep Sets and a particle transformer; "
+        "ROC, 1/εB at εS = 0.3 and 0.5, AUC with bootstrap intervals",
+    ),
 }
 
 #: lab name -> module in this package (kept for callers of the first registry)
