@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,31 @@ def test_ensure_under_follows_symlinks(tmp_path: Path) -> None:
         assert info.value.path == bad
     with pytest.raises(ModelError):
         ensure_under(root, "/etc/passwd", error=ModelError)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_atomic_files_get_the_umask_mode_not_mkstemps_0600(tmp_path: Path, umask: int) -> None:
+    # reports, scored files and models are read by colleagues: a file written atomically
+    # must have the mode open() would have given it
+    old = os.umask(umask)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "x")
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "a.txt").stat().st_mode)
+    assert mode == 0o666 & ~umask
+    assert mode == stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
+
+
+def test_write_table_output_gets_the_umask_mode(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from neyman.data import write_table
+
+    old = os.umask(0o022)
+    try:
+        out = write_table(pd.DataFrame({"a": [1.0, 2.0]}), tmp_path / "t.parquet")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

@@ -14,7 +14,6 @@ import gzip
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from neyman._util.fs import atomic_path
 from neyman.data import _root
 from neyman.data.expressions import (
     Expression,
@@ -1127,10 +1127,7 @@ def write_table(
             if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
                 msg = f"column '{c}' holds {df[c].dtype} values; {p.suffix} output takes numbers only; write .parquet or .csv, or leave the column out"
                 raise DataError(msg, key=str(c), path=str(p))
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(p) as tmp:
         if fmt == "parquet":
             # small row groups let iter_table stream with bounded memory; page checksums let
             # a reader notice a flipped bit
@@ -1155,8 +1152,4 @@ def write_table(
         else:  # npy
             with tmp.open("wb") as fh:
                 np.save(fh, df.to_numpy(dtype=np.float64), allow_pickle=False)
-        tmp.replace(p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return p

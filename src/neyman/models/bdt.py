@@ -24,6 +24,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight
 
+from neyman._util.fs import atomic_path
 from neyman._util.threads import resolve_threads
 from neyman.errors import DataError, ModelError
 from neyman.models.base import (
@@ -34,7 +35,6 @@ from neyman.models.base import (
     random_seed,
 )
 from neyman.models.params import PARAM_TABLES
-from neyman.train.callbacks import atomic_path
 
 __all__ = ["BDTClassifier", "BDTRegressor"]
 

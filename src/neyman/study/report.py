@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import secrets
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import yaml
 
+from neyman._util.fs import atomic_path, atomic_write_text
 from neyman.data import Dataset
 from neyman.errors import NeymanError
 
@@ -402,10 +402,7 @@ def analyse(inputs: ReportInputs) -> Analysis:
 # ------------------------------------------------------------------------------- files
 def _write_text(path: Path, text: str) -> None:
     """Write via a temporary name and rename; the file gets the process umask's mode."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with tmp.open("x", encoding="utf-8") as fh:
-        fh.write(text)
-    tmp.replace(path)
+    atomic_write_text(path, text)
 
 
 def save_scores(out: Path, scores: Mapping[str, MethodScores]) -> list[Path]:
@@ -418,14 +415,13 @@ def save_scores(out: Path, scores: Mapping[str, MethodScores]) -> list[Path]:
     paths = []
     for name, ms in scores.items():
         path = folder / f"{_safe(name)}.npz"
-        tmp = folder / f".{_safe(name)}.{secrets.token_hex(4)}.tmp.npz"
-        np.savez(
-            tmp,
-            score=np.asarray(ms.test_score, dtype=np.float64),
-            y=np.asarray(ms.test_y, dtype=np.float64),
-            weight=np.asarray(ms.test_weight, dtype=np.float64),
-        )
-        tmp.replace(path)
+        with atomic_path(path) as tmp, tmp.open("wb") as fh:
+            np.savez(
+                fh,
+                score=np.asarray(ms.test_score, dtype=np.float64),
+                y=np.asarray(ms.test_y, dtype=np.float64),
+                weight=np.asarray(ms.test_weight, dtype=np.float64),
+            )
         paths.append(path)
     return paths
 

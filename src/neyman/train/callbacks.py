@@ -13,13 +13,10 @@ run to n.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from neyman._util.fs import atomic_path
 from neyman.errors import ModelError
 
 __all__ = [
@@ -396,21 +394,3 @@ class ProgressBar(Callback):
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
-
-    ``Path.replace`` (``os.replace``) is atomic on POSIX and Windows when both paths are on one filesystem,
-    which a sibling temporary file guarantees.
-    """
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        tmp.replace(target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

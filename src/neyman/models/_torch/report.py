@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from neyman.train.callbacks import atomic_path
+from neyman._util.fs import atomic_path
 
 __all__: list[str] = []
 
