@@ -1,6 +1,8 @@
-"""Reading a CSV once, then from neyman's Parquet cache (keyed by path, size and mtime).
+"""Reading a CSV once, then from neyman's Parquet cache (keyed by the file's content hash).
 
-Target: a cached re-read at least 10x faster than the first CSV read.
+Target: a cached re-read at least 10x faster than the first CSV read. The key is an xxHash3
+of the whole file, streamed, so every cached read pays one pass over the file: its rate is
+reported beside the re-read (a cached re-read must stay well ahead of the CSV parse).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 
 from benchmarks._common import Report
 from neyman.data import write_table
-from neyman.data.cache import cached_read_table
+from neyman.data.cache import cached_read_table, content_hash
 
 N_ROWS = 1_000_000
 
@@ -36,9 +38,18 @@ def main() -> Report:
             cached_read_table(src)
             times.append(time.perf_counter() - t0)
         t_cached = sorted(times)[1]
+        size = src.stat().st_size
+        hashes = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            content_hash(src)
+            hashes.append(time.perf_counter() - t0)
+        t_hash = sorted(hashes)[1]
     rep.add("first read (CSV, fills the cache)", t_first, ".2f", unit=" s")
     rep.add("cached re-read (Parquet)", t_cached, ".3f", unit=" s")
     rep.add("speed-up of the cached re-read", t_first / t_cached, ".1f", 10.0, unit="x")
+    rep.add(f"content hash of the {size / 2**20:.0f} MiB file (xxh3-128)", t_hash, ".3f", unit=" s")
+    rep.add("content hash rate", size / 2**30 / t_hash, ".2f", unit=" GiB/s")
     return rep
 
 
