@@ -660,18 +660,12 @@ case("study-output-under-file", "traceback", "study -o a path below a regular fi
 
 #: cases that still fail after merging h1-data and h2-study (07:00 UTC), and why
 PENDING: dict[str, str] = {
-    "silent-wrong-csv-truncated-10-bytes": "apply on a CSV cut inside its header (zero events) "
-    "reaches scikit-learn: 'Found array with 0 sample(s)' traceback (h2-study: apply)",
     "silent-wrong-csv-truncated-mid-number": "a CSV cut inside its last number is read as a "
     "shorter number, no error (h1-data: reader)",
     "traceback-root-bit-flipped": "flipped bytes in an uncompressed ROOT basket change values "
     "silently; ROOT keeps no checksum there (h1-data: detect or document)",
     "traceback-h5-bit-flipped": "flipped bytes in an HDF5 dataset change values silently; HDF5 "
     "has no checksum unless written with fletcher32 (h1-data: detect or document)",
-    "traceback-csv-header-only": "apply on a file with no events reaches scikit-learn: "
-    "'Found array with 0 sample(s)' traceback (h2-study: apply)",
-    "traceback-parquet-string-column": "apply on a text feature column: 'could not convert "
-    "string to float' traceback (h2-study: apply, or h1-data: typed reads)",
     "traceback-builtin-options-unknown": "unknown builtin_options reach the dataset function: "
     "TypeError traceback (h2-study: check builtin_options against its signature)",
     "traceback-builtin-options-bad-type": "builtin_options n_events: lots reaches the dataset "
@@ -685,10 +679,5 @@ PENDING: dict[str, str] = {
     "traceback-too-few-events": "a study on 4 events runs to the end (h2-study)",
     "traceback-selection-non-boolean": "a non-boolean selection 'a + b' is accepted as a mask "
     "(h1-data: evaluator)",
-    **{
-        f"silent-wrong-{fmt}-huge-feature": "a finite 1e300 overflows float32 in apply and is "
-        "reported as 'inf' (h2-study: apply should name the value as too large)"
-        for fmt in FORMATS
-    },
 }
 CASES[:] = [Case(**{**c.__dict__, "fixed_on": PENDING.get(c.id)}) for c in CASES]

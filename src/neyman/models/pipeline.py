@@ -136,6 +136,20 @@ def apply_missing(
     return keep
 
 
+def _check_numeric(df: pd.DataFrame, features: list[str], source: str) -> None:
+    """Refuse a feature column holding text, naming the file, the column and a value."""
+    for name in features:
+        col = df[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        num = pd.to_numeric(col, errors="coerce")
+        bad = num.isna() & col.notna()
+        if bad.any():
+            value = short(col[bad].iloc[0])
+            msg = f"{source}: feature '{name}' holds text ({value!r}); it must be numeric"
+            raise DataError(msg, key=str(name), path=source)
+
+
 def _check_finite(X: NDArray[np.float64], features: list[str], source: str) -> None:
     """Refuse NaN or inf among the features of selected events, naming file and columns.
 
@@ -192,6 +206,7 @@ def read_events(
     )
     passed = df[flag].to_numpy(dtype=bool)
     entry = np.arange(len(df), dtype=np.int64)
+    _check_numeric(df, list(features), str(path))
     values = df[list(features)].astype(np.float64)
     _check_finite(values.to_numpy()[passed], list(features), str(path))
     others = df[list(extra)]

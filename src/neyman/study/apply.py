@@ -65,6 +65,25 @@ def _pipeline(model: Any, model_dir: Path) -> Any:
     return Pipeline([str(n) for n in names], model, mean=np.zeros(d), scale=np.ones(d))
 
 
+def _check_features(values: pd.DataFrame, events: Path) -> None:
+    """Refuse no events, or a finite feature value too large for float32."""
+    if len(values) == 0:
+        msg = f"{events} has no events to score (after the selection); check the file"
+        raise DataError(msg, path=str(events))
+    big = float(np.finfo(np.float32).max)
+    for name in values.columns:
+        num = pd.to_numeric(values[name], errors="coerce")
+        arr = num.to_numpy(dtype=np.float64)
+        huge = np.isfinite(arr) & (np.abs(arr) > big)
+        if huge.any():
+            value = float(arr[huge][0])
+            msg = (
+                f"{events}: feature '{name}' holds {value:g}, too large for float32 "
+                f"(|x| <= {big:.3g}); rescale or clip that column"
+            )
+            raise DataError(msg, key=str(name), path=str(events))
+
+
 def apply_model(
     model_dir: Path,
     events: Path,
@@ -116,6 +135,7 @@ def apply_model(
     tree = pipe.tree_for(events, tree)
     full = read_table(events, tree=tree)
     ev = pipe.read(events, tree=tree, selection=selection)
+    _check_features(ev.values, events)
     # events failing the selection may lack an object a feature needs: they score NaN
     scorable = ev.selected | np.isfinite(ev.values.to_numpy()).all(axis=1)
     score = np.full(len(ev.values), np.nan)
