@@ -114,6 +114,36 @@ class _BDTBase(NeymanEstimator):
         out: NDArray[np.float64] = np.asarray(w, dtype=np.float64)
         return out
 
+    def _booster_params(self, seed: int, n_classes: int) -> tuple[dict[str, Any], str]:
+        """XGBoost's training parameters from the hyperparameters, and the device used.
+
+        One place for ``fit`` and ``fit_stream``, so in-memory and external-memory training
+        grow the same trees from the same settings.
+        """
+        device = self.device
+        if device == "auto":
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        params: dict[str, Any] = {
+            "tree_method": "hist",
+            "device": device,
+            "max_depth": self.max_depth,
+            "eta": self.learning_rate,
+            "subsample": self.subsample,
+            "colsample_bytree": self.colsample_bytree,
+            "min_child_weight": self.min_child_weight,
+            "lambda": self.reg_lambda,
+            "alpha": self.reg_alpha,
+            "gamma": self.gamma,
+            "max_bin": self.max_bin,
+            "seed": seed,
+            "nthread": self.n_jobs if self.n_jobs is not None else resolve_threads(self.n_threads),
+            "verbosity": 0,
+            **self._objective(n_classes),
+        }
+        return params, device
+
     def _fit(self, X: Any, y: Any, sample_weight: Any, validation_data: Any) -> Any:
         import xgboost as xgb
 
@@ -164,28 +194,7 @@ class _BDTBase(NeymanEstimator):
                 keep_v = wv >= 0
                 Xv, yv, wv = Xv[keep_v], yv[keep_v], wv[keep_v]
 
-        device = self.device
-        if device == "auto":
-            import torch
-
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        params: dict[str, Any] = {
-            "tree_method": "hist",
-            "device": device,
-            "max_depth": self.max_depth,
-            "eta": self.learning_rate,
-            "subsample": self.subsample,
-            "colsample_bytree": self.colsample_bytree,
-            "min_child_weight": self.min_child_weight,
-            "lambda": self.reg_lambda,
-            "alpha": self.reg_alpha,
-            "gamma": self.gamma,
-            "max_bin": self.max_bin,
-            "seed": seed,
-            "nthread": self.n_jobs if self.n_jobs is not None else resolve_threads(self.n_threads),
-            "verbosity": 0,
-            **self._objective(len(getattr(self, "classes_", ()))),
-        }
+        params, device = self._booster_params(seed, len(getattr(self, "classes_", ())))
         negative = (w is not None and bool((w < 0).any())) or (
             wv is not None and bool((wv < 0).any())
         )
@@ -570,28 +579,7 @@ class BDTClassifier(ClassifierMixin, _BDTBase):  # type: ignore[misc]
             raise DataError(msg, value=it.n_neg)
         self.classes_ = np.asarray(source.classes)
         self.n_features_in_ = int(dtrain.num_col())
-        device = self.device
-        if device == "auto":
-            import torch
-
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        params: dict[str, Any] = {
-            "tree_method": "hist",
-            "device": device,
-            "max_depth": self.max_depth,
-            "eta": self.learning_rate,
-            "subsample": self.subsample,
-            "colsample_bytree": self.colsample_bytree,
-            "min_child_weight": self.min_child_weight,
-            "lambda": self.reg_lambda,
-            "alpha": self.reg_alpha,
-            "gamma": self.gamma,
-            "max_bin": self.max_bin,
-            "seed": random_seed(self.random_state),
-            "nthread": self.n_jobs if self.n_jobs is not None else resolve_threads(self.n_threads),
-            "verbosity": 0,
-            **self._objective(len(self.classes_)),
-        }
+        params, device = self._booster_params(random_seed(self.random_state), len(self.classes_))
         self.booster_ = xgb.train(params, dtrain, num_boost_round=self.n_estimators)
         self.best_iteration_ = self.n_estimators - 1
         self.evals_result_ = {}
