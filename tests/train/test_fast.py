@@ -10,6 +10,13 @@ moves the weights by ~4e-5 after ten epochs, so no float32 implementation can do
 
 from __future__ import annotations
 
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +28,7 @@ from neyman.datasets import charges
 from neyman.errors import ModelError
 from neyman.models.mlp import build_mlp
 from neyman.train import LossSpec, TrainConfig
+from neyman.train import fast as fast_module
 from neyman.train import fit as torch_fit
 from neyman.train.fast import FAST_LOSSES, fit, unsupported
 
@@ -198,3 +206,93 @@ def test_progress_bar_names_the_fast_backend(
     err = capsys.readouterr().err
     assert "training (fast backend)" in err and "2/2" in err
     assert len(history["loss"]) == 2
+
+
+def test_extension_init_is_skipped_only_in_the_loading_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from numba.core import entrypoints
+
+    calls: list[int] = []
+
+    def init_all() -> None:
+        calls.append(threading.get_ident())
+
+    monkeypatch.setattr(entrypoints, "_already_initialized", False)
+    monkeypatch.setattr(entrypoints, "init_all", init_all)
+    other = threading.Thread(target=lambda: entrypoints.init_all())
+    with fast_module._extensions_deferred():
+        entrypoints.init_all()  # this thread loads neyman's kernel: skipped
+        other.start()
+        other.join()
+    assert calls == [other.ident]  # another thread ran the extensions meanwhile
+    assert entrypoints.init_all is init_all  # numba's function is back
+    entrypoints.init_all()
+    assert calls == [other.ident, threading.get_ident()]
+
+
+def test_gc_freeze_is_undone_and_respects_an_existing_freeze() -> None:
+    assert gc.get_freeze_count() == 0
+    with fast_module._young_gc_only():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # someone else's (a pre-fork server's) choice
+    try:
+        frozen = gc.get_freeze_count()
+        with fast_module._young_gc_only():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+_EXTENSION_SCRIPT = """
+import sys
+from importlib.metadata import entry_points
+import numba
+import numpy as np
+from neyman.models.mlp import build_mlp
+from neyman.train import LossSpec, TrainConfig
+from neyman.train.fast import fit
+
+assert "fakeext:init" in [e.value for e in entry_points(group="numba_extensions")]
+X = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+y = (X[:, :1] > 0).astype(np.float32)
+fit(build_mlp(2, (3,), 1), LossSpec("sigmoid", "bce", 1), X, y,
+    config=TrainConfig(optimizer="sgd", batch_size=1, epochs=1))
+assert "fakeext" not in sys.modules, "neyman's kernel ran the numba extensions"
+
+@numba.njit
+def user_code(x):
+    return x + 1
+
+assert user_code(1) == 2
+import fakeext
+assert fakeext.CALLS == 1, fakeext.CALLS
+"""
+
+
+@pytest.mark.slow  # a new process: torch, perhaps a compilation, then the real extensions
+def test_fast_fit_leaves_numba_extensions_to_the_next_compilation(tmp_path: Path) -> None:
+    # a fake installed package with a numba_extensions entry point, as vector and awkward have
+    dist = tmp_path / "fakeext-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fakeext\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[numba_extensions]\ninit = fakeext:init\n")
+    (tmp_path / "fakeext.py").write_text(
+        textwrap.dedent(
+            """
+            CALLS = 0
+            def init():
+                global CALLS
+                CALLS += 1
+            """
+        )
+    )
+    path = [str(tmp_path), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
+    out = subprocess.run(
+        [sys.executable, "-c", _EXTENSION_SCRIPT],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]

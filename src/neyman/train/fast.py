@@ -44,10 +44,13 @@ schedules, callbacks other than the progress bar, devices other than the CPU, bf
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import tempfile
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +145,75 @@ def numba_cache_dir() -> Path | None:
     except (OSError, RuntimeError):  # read-only home, no home at all
         return None
     return directory
+
+
+_DEFER_LOCK = threading.Lock()
+_DEFERRING: dict[int, int] = {}  # thread id -> nesting depth inside _extensions_deferred
+_INIT_ALL: list[Callable[[], None]] = []  # numba's own entrypoints.init_all while replaced
+
+
+def _init_all_unless_deferred() -> None:
+    """numba's ``init_all``, except in a thread that is loading neyman's kernels."""
+    if threading.get_ident() not in _DEFERRING:
+        _INIT_ALL[0]()
+
+
+@contextlib.contextmanager
+def _extensions_deferred() -> Iterator[None]:
+    """Load or compile neyman's kernels without running numba's third-party extensions.
+
+    At its first compilation or cache load numba runs every installed ``numba_extensions``
+    entry point (``numba.core.entrypoints.init_all``); with ``vector`` and ``awkward``
+    installed that imports sympy and more, about 1.3 s of CPU time, which would make the
+    first small fit of a process slow although its kernel uses plain arrays only. Inside
+    this block, and only in the calling thread, that initialisation is skipped and left
+    undone: numba still runs it at the next compilation of any other jitted function (in
+    any thread), exactly as when an extension is imported after a first compilation, so
+    code that uses those extensions works as before. Nothing changes when numba has already
+    initialised them, or where its internals differ from numba 0.68's (then it runs).
+    """
+    from numba.core import entrypoints
+
+    init_all = getattr(entrypoints, "init_all", None)
+    if getattr(entrypoints, "_already_initialized", True) or not callable(init_all):
+        yield
+        return
+    me = threading.get_ident()
+    with _DEFER_LOCK:
+        if not _DEFERRING and init_all is not _init_all_unless_deferred:
+            _INIT_ALL[:] = [init_all]
+            entrypoints.init_all = _init_all_unless_deferred
+        _DEFERRING[me] = _DEFERRING.get(me, 0) + 1
+    try:
+        yield
+    finally:
+        with _DEFER_LOCK:
+            _DEFERRING[me] -= 1
+            if not _DEFERRING[me]:
+                del _DEFERRING[me]
+            if not _DEFERRING and entrypoints.init_all is _init_all_unless_deferred:
+                entrypoints.init_all = _INIT_ALL[0]
+
+
+@contextlib.contextmanager
+def _young_gc_only(active: bool = True) -> Iterator[None]:
+    """Keep the objects that exist now out of the garbage collector's passes in this block.
+
+    Loading numba's registries allocates some 10^5 objects, which triggers full collections,
+    and each one walks every object of the process (torch's alone are many): about 0.2 s of
+    CPU time of a first fit that otherwise takes 0.2 s. ``gc.freeze`` moves the existing
+    objects aside, so those passes see only the new ones (garbage is still collected), and
+    ``gc.unfreeze`` puts them back. Skipped where something else froze objects (a pre-fork
+    server): unfreezing would undo its choice.
+    """
+    if not active or gc.get_freeze_count() > 0:
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 # --------------------------------------------------------------------------- support
@@ -696,7 +768,8 @@ class _Kernel:
         """Train ``len(perms)`` epochs; the (2, epochs) loss and metric sums."""
         out = np.zeros((2, len(perms)), dtype=np.float32)
         data = (self.X, self.Yf, self.Yi, self.W, perms)
-        with warnings.catch_warnings():
+        first = not _train.signatures  # loaded or compiled once per process
+        with warnings.catch_warnings(), _extensions_deferred(), _young_gc_only(first):
             # a cache that cannot be read or written only costs a compilation
             warnings.simplefilter("ignore", numba.NumbaWarning)
             _train(self.net.state, self.net.layout, self.codes, self.hyper, data, self.work, out)
