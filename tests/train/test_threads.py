@@ -96,15 +96,23 @@ def test_resolution_order(tmp_path: Path) -> None:
     assert resolve_threads("auto", work=big, environ={ENV_VAR: "auto"}, **kw) == _affinity()
 
 
-@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "many"])
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "many", None, float("nan"), float("inf")])
 def test_bad_counts_are_refused(bad: object) -> None:
-    with pytest.raises(ValueError, match="n_threads="):
+    with pytest.raises(ConfigError, match="n_threads=") as info:
         resolve_threads(bad, environ={})  # type: ignore[arg-type]
+    assert info.value.key == "n_threads"
+    assert "\n" not in str(info.value)
 
 
-def test_bad_environment_names_the_variable() -> None:
-    with pytest.raises(ValueError, match=f"{ENV_VAR}='zero'"):
-        resolve_threads("auto", environ={ENV_VAR: "zero"})
+@pytest.mark.parametrize("bad", ["zero", "0", "-1", "1.5", "two\nlines"])
+def test_bad_environment_names_the_variable_the_value_and_the_fix(bad: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve_threads("auto", environ={ENV_VAR: bad})
+    message = str(info.value)
+    assert message.startswith(f"{ENV_VAR}={bad.strip()!r} is not a positive integer")
+    assert f"e.g. {ENV_VAR}=1" in message and "unset it" in message
+    assert "\n" not in message
+    assert info.value.key == ENV_VAR and info.value.value == bad
 
 
 def _blas_threads() -> list[int]:

@@ -18,7 +18,7 @@ The rule (:func:`resolve_threads`), in order of precedence:
 BLAS/OpenMP pools (threadpoolctl), and restores the previous settings on exit, also when the
 block raised. :func:`threaded` wraps an estimator method with it.
 
-This module imports nothing of neyman (it sits at the bottom of the layers).
+This module imports only :mod:`neyman.errors` (it sits at the bottom of the layers).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+
+from neyman.errors import ConfigError, short
 
 __all__ = [
     "ENV_VAR",
@@ -57,13 +59,18 @@ _ACTIVE = threading.local()  # depth > 0 inside a threaded method (nested calls 
 
 
 def _positive_int(text: str, what: str) -> int:
+    """``text`` as a positive integer, or a :class:`ConfigError` naming ``what`` and the fix."""
     try:
         value = int(text.strip())
     except ValueError:
         value = 0
     if value < 1:
-        msg = f"{what}={text!r} is not a positive integer; set it to e.g. 1 or 'auto', or unset it"
-        raise ValueError(msg)
+        if what == ENV_VAR:
+            fix = f"set it to a positive integer or 'auto' (e.g. {ENV_VAR}=1), or unset it"
+        else:
+            fix = "give a positive integer or 'auto', e.g. n_threads=1"
+        msg = f"{what}={short(text)!r} is not a positive integer or 'auto'; {fix}"
+        raise ConfigError(msg, key=what, value=text)
     return value
 
 
@@ -201,9 +208,9 @@ def resolve_threads(
 
     Raises
     ------
-    ValueError
+    neyman.errors.ConfigError
         If ``n_threads`` or ``NEYMAN_NUM_THREADS`` is neither a positive integer nor
-        ``"auto"``.
+        ``"auto"`` (``error.key`` names which; a ``ValueError``).
 
     Examples
     --------
@@ -215,9 +222,13 @@ def resolve_threads(
     2
     """
     if not isinstance(n_threads, str):
-        if isinstance(n_threads, bool) or int(n_threads) != n_threads or n_threads < 1:
-            msg = f"n_threads={n_threads!r} must be a positive integer or 'auto'"
-            raise ValueError(msg)
+        try:
+            bad = isinstance(n_threads, bool) or int(n_threads) != n_threads or n_threads < 1
+        except (TypeError, ValueError, OverflowError):  # None, nan, inf, a list
+            bad = True
+        if bad:
+            msg = f"n_threads={short(n_threads)} must be a positive integer or 'auto', e.g. 1"
+            raise ConfigError(msg, key="n_threads", value=n_threads)
         return int(n_threads)
     if n_threads != "auto":
         return _positive_int(n_threads, "n_threads")
