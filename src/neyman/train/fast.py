@@ -35,7 +35,9 @@ Validation losses and metrics are computed by the torch code itself
 
 Compilation (a few seconds) happens once per machine: the kernel is cached under the user
 cache directory (:func:`numba_cache_dir`; ``NEYMAN_CACHE_DIR`` moves it), and where that is
-not writable it is compiled in every process, silently.
+not writable it is compiled in every process, silently. Loading it leaves numba's
+third-party extensions to the next compilation of other code (:func:`_extensions_deferred`),
+so a new process's first small fit costs numba's own start-up only (about 0.4 s of CPU).
 
 What is not supported (:func:`unsupported` names it, and the estimators then use
 ``loop.fit``): dropout, layers other than ``Linear`` and the five activations, learning-rate
