@@ -117,10 +117,8 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
 
     def _threads(self, work: float) -> int:
         """The thread count for ``work`` multiply-adds per step (see ``n_threads``)."""
-        try:
-            return resolve_threads(getattr(self, "n_threads", "auto"), work=work)
-        except ValueError as exc:
-            raise ConfigError(str(exc), key="n_threads", value=self.n_threads) from exc
+        # a bad value is a ConfigError whose key names its source (n_threads or the variable)
+        return resolve_threads(getattr(self, "n_threads", "auto"), work=work)
 
     def _macs_per_event(self, module: nn.Module) -> float:
         """Multiply-adds of one event's forward pass (``Linear``/``Conv`` weights x positions)."""
