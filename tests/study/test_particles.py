@@ -112,6 +112,9 @@ def test_study_trains_particle_sets_and_apply_reproduces_scores(
     # the feature methods see data.features only; the particle-set methods the slots
     fisher = next(m for m in result.methods if m.name == "fisher")
     assert set(fisher.importance or {}) == {"n_constituents"}
+    plain = neyman.load(out / "models" / "fisher")
+    assert (plain.features, plain.missing) == (["n_constituents"], None)
+    assert plain.scale[0] != 1.0  # standardised, unlike the particle slots
     scores = pd.read_parquet(out / "test_scores.parquet")
     test_top = scores[scores["source"] == 1]
     for name, slots in (("pfn", MAX_PARTICLES), ("part", 8)):
