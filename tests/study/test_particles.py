@@ -161,3 +161,14 @@ def test_bad_particle_configs_name_the_key(
     cfg["methods"] = [{"name": "pfn", "model": "particle_set", **method}]
     with pytest.raises(ConfigError, match=match):
         parse_config(cfg)
+
+
+def test_many_particle_slots_read_without_warnings(files: dict[str, Path]) -> None:
+    # 4 x 30 expressions and the passes flag: more than the 100 blocks at which pandas warns
+    from neyman.models.pipeline import read_events
+
+    columns = parse_config(_config(files, particles={"max_particles": 30})).data.columns
+    ev = read_events(files["top"], columns, missing=dict.fromkeys(columns[1:], 0.0))
+    assert ev.values.shape == (150, 1 + 4 * 30)
+    lengths = pd.read_parquet(files["top"])["part_pt"].map(len).to_numpy()
+    np.testing.assert_array_equal(ev.values["part_pt[29]"] > 0, lengths >= 30)
