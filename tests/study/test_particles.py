@@ -163,12 +163,24 @@ def test_bad_particle_configs_name_the_key(
         parse_config(cfg)
 
 
-def test_many_particle_slots_read_without_warnings(files: dict[str, Path]) -> None:
-    # 4 x 30 expressions and the passes flag: more than the 100 blocks at which pandas warns
-    from neyman.models.pipeline import read_events
+def test_many_particle_slots_read_and_apply_without_warnings(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    # 4 x 30 expressions: more than the 100 columns at which pandas warns about inserting
+    # into a fragmented frame (warnings are errors here)
+    from neyman.models import ParticleSetClassifier
+    from neyman.models.pipeline import Pipeline, read_events
 
-    columns = parse_config(_config(files, particles={"max_particles": 30})).data.columns
-    ev = read_events(files["top"], columns, missing=dict.fromkeys(columns[1:], 0.0))
-    assert ev.values.shape == (150, 1 + 4 * 30)
+    slots = parse_config(_config(files, particles={"max_particles": 30})).data.columns[1:]
+    fills = dict.fromkeys(slots, 0.0)
+    ev = read_events(files["top"], slots, missing=fills)
+    assert ev.values.shape == (150, 4 * 30)
     lengths = pd.read_parquet(files["top"])["part_pt"].map(len).to_numpy()
     np.testing.assert_array_equal(ev.values["part_pt[29]"] > 0, lengths >= 30)
+    est = ParticleSetClassifier(
+        max_particles=30, phi_sizes=(4,), f_sizes=(), epochs=1, verbose=0, random_state=0
+    ).fit(ev.values.to_numpy(np.float32), np.arange(150) % 2)
+    pipe = Pipeline(slots, est, mean=np.zeros(120), scale=np.ones(120), missing=fills)
+    pipe.save(tmp_path / "m")
+    scored = pd.read_parquet(apply_model(tmp_path / "m", files["top.root"], tmp_path / "s.pq"))
+    np.testing.assert_array_equal(scored["score"], pipe.signal_score(pipe.transform(ev.values)))
