@@ -108,7 +108,8 @@ def test_study_trains_particle_sets_and_apply_reproduces_scores(
     out = result.out
     assert {m.name for m in result.methods} == {"fisher", "pfn", "part"}
     html = (out / "index.html").read_text()
-    assert "ParticleSetClassifier" in html
+    for name in ("pfn", "part"):  # the report's ranking lists both set methods
+        assert f"{name} <span class=small>(ParticleSetClassifier)" in html
     # the feature methods see data.features only; the particle-set methods the slots
     fisher = next(m for m in result.methods if m.name == "fisher")
     assert set(fisher.importance or {}) == {"n_constituents"}
@@ -151,6 +152,7 @@ NO_PARTICLES = {"particles": None}
         ({"particles": {"max_particles": 3, "pt": "1pt"}}, {}, "data.particles.pt"),
         ({"particles": {"max_particles": 3, "E": "e"}}, {}, "unknown key 'data.particles.E'"),
         ({"builtin": "rings", "signal": None, "background": None}, {}, "built-in problems"),
+        ({"features": None}, {"model": "bdt"}, "reads features; list data.features"),
     ],
 )
 def test_bad_particle_configs_name_the_key(

@@ -313,6 +313,9 @@ class StudyConfig(_Strict):
             if m.reads_particles:
                 _check_particle_method(m, self.data)
                 continue
+            if self.data.builtin is None and not self.data.features and not m.features:
+                msg = f"method '{m.name}' ({m.class_name}) reads features; list data.features"
+                raise ValueError(msg)
             if m.features is not None and self.data.features is not None:
                 extra = [f for f in m.features if f not in self.data.features]
                 if extra:
