@@ -180,3 +180,15 @@ def test_higgs_settings_force_one_leptonic_w_of_each_charge() -> None:
     assert "24:onNegIfAny = 11 13" in minus and "24:onPosIfAny = 1 2 3 4" in minus
     assert "HiggsH2:coup2HchgW = 1.0" in plus
     assert "HadronLevel:all = off" in process_settings("higgs", 0, hadronization=False)
+
+
+def test_root_output_holds_the_frame(tmp_path: Path) -> None:
+    from neyman.data import read_table
+
+    out = tmp_path / "zee.root"
+    frame = generate_zee(
+        20, seed=13, hadronization=False, output=out, chunk_size=10, progress=False
+    )
+    back = read_table(out, tree="Events")
+    pd.testing.assert_frame_equal(back[list(frame.columns)], frame)
+    assert not (tmp_path / "zee.root.parts").exists()

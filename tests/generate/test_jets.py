@@ -141,3 +141,55 @@ def test_add_substructure_reproduces_the_generator(top: pd.DataFrame) -> None:
     columns = ["tau1", "tau2", "tau3", "tau21", "tau32", "c2", "d2"]
     again = add_substructure(top.drop(columns=columns).head(8))
     np.testing.assert_allclose(again[columns], top[columns].head(8), rtol=1e-6, atol=1e-9)
+
+
+def test_root_output_matches_parquet_and_resumes(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    import uproot
+
+    from neyman.data import read_table
+
+    kw = {"seed": 4, "chunk_size": 2, "batch_size": 5}
+    frame = generate_jets("qcd", 4, output=tmp_path / "q.parquet", progress=False, **kw)
+    calls = {"n": 0}
+
+    def interrupt_in_second_chunk(generated: int, accepted: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "q.root"
+    with pytest.raises(KeyboardInterrupt):
+        generate_jets("qcd", 4, output=out, progress=interrupt_in_second_chunk, **kw)
+    assert not out.exists()
+    assert len(list((tmp_path / "q.root.parts").glob("part-*.parquet"))) == 1
+    resumed = generate_jets("qcd", 4, output=out, progress=False, **kw)
+    pd.testing.assert_frame_equal(resumed, frame)
+    assert not (tmp_path / "q.root.parts").exists()
+
+    parquet = pq.read_table(tmp_path / "q.parquet").to_pandas()
+    events = uproot.open(out)["Events"]
+    assert events.num_entries == 4
+    # one counter branch for the constituents, as uproot writes zipped jagged columns
+    np.testing.assert_array_equal(events["npart"].array(library="np"), frame["n_constituents"])
+    for name in [*JET_COLUMNS, "label"]:
+        np.testing.assert_array_equal(events[name].array(library="np"), parquet[name], name)
+    for name in PARTICLE_COLUMNS:
+        jagged = events[name].array().tolist()
+        assert len(jagged) == 4
+        for row, cells in zip(jagged, parquet[name], strict=True):
+            np.testing.assert_array_equal(row, cells, name)
+    # read_table gives the same flat columns and jagged expressions from either file
+    columns = ["pt", "mass", "tau32", "part_pt[0]", "part_eta[1]", "len(part_pt)", "max(part_e)"]
+    pd.testing.assert_frame_equal(
+        read_table(out, columns), read_table(tmp_path / "q.parquet", columns)
+    )
+    assert read_table(out, ["len(part_pt)"])["len(part_pt)"].tolist() == [
+        len(c) for c in parquet["part_pt"]
+    ]
+
+
+def test_output_suffix_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\.parquet or \.root") as err:
+        generate_jets("qcd", 2, seed=1, output=tmp_path / "q.csv", progress=False)
+    assert err.value.key == "output"

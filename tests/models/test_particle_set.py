@@ -157,3 +157,24 @@ def test_clone_and_errors(data: tuple) -> None:
     with pytest.raises(DataError, match="part_phi") as derr:
         ParticleSetClassifier(**FAST).fit({"part_pt": [], "part_eta": [], "part_e": []}, [])
     assert derr.value.key == "part_phi"
+
+
+def test_flat_slots_train_and_score_as_the_constituents(data: tuple) -> None:
+    # the columns of a study's data.particles: (pt, eta, phi, e) of slot 0, of slot 1, ...
+    X, y = data
+    X = [jet.astype(np.float32).astype(np.float64) for jet in X]  # flat X is read as float32
+    padded = np.zeros((len(X), 20, 4))
+    for i, jet in enumerate(X):
+        padded[i, : len(jet)] = jet
+    flat = padded.reshape(len(X), 80)
+    kw = {"max_particles": 16, "epochs": 2, **SMALL["deepsets"], **FAST}
+    on_flat = ParticleSetClassifier(**kw).fit(flat, y)
+    on_lists = ParticleSetClassifier(**kw).fit(X, y)
+    assert on_flat.n_features_in_ == 80
+    assert on_flat.input_shape_ == on_lists.input_shape_ == (16, 8)
+    np.testing.assert_allclose(
+        on_flat.predict_proba(flat), on_lists.predict_proba(X), atol=1e-6, rtol=0
+    )
+    with pytest.raises(DataError, match="not a multiple of 4") as err:
+        on_flat.predict_proba(flat[:, :78])
+    assert err.value.key == "X"

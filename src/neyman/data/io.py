@@ -254,8 +254,10 @@ def _finish(
         if passes_column in data:
             msg = f"{plan.source} already has a column '{passes_column}'; choose another passes_column"
             raise DataError(msg, key=passes_column, path=plan.source)
-        df[passes_column] = passes
-        return df
+        # one concat, not an insert: a frame of many columns built with copy=False holds one
+        # block per column, and pandas warns about inserting into it (PerformanceWarning)
+        flag = pd.DataFrame({passes_column: passes}, index=df.index)
+        return pd.concat([df, flag], axis=1)
     if not passes.all():
         df = df.loc[passes].reset_index(drop=True)
     return df

@@ -11,7 +11,7 @@ Public functions (imported on first use; without Pythia,
 ``ImportError`` and a ``NeymanError``, with the install hint):
 
 - :func:`generate_higgs`, :func:`generate_susy`, :func:`generate_zee`, :func:`generate`:
-  events as a pandas DataFrame, optionally written to Parquet chunk by chunk.
+  events as a pandas DataFrame, optionally written to Parquet or ROOT chunk by chunk.
 
 Submodules, read in this order: ``pythia`` (process settings, batched generation),
 ``detector`` (the detector model; its NumPy kernels work without Pythia and FastJet),

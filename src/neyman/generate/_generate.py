@@ -1,7 +1,12 @@
-"""Generation jobs: chunks of events, seeds, parallel processes and chunked Parquet output.
+"""Generation jobs: chunks of events, seeds, parallel processes and chunked Parquet/ROOT output.
 
 Imported lazily by ``neyman.generate`` (it needs Pythia 8). Read ``pythia.py``,
 ``detector.py`` and ``features.py`` first.
+
+Output: each finished chunk is a Parquet part in ``<output>.parts/``; when all are done they
+are merged into ``<output>``, a Parquet file or a ROOT file (a TTree ``Events``, one basket
+per chunk; jagged columns such as the jets' ``part_pt`` become variable-length branches with
+a shared counter branch, ``npart``, as uproot writes them).
 
 Reproducibility: the requested events are split into chunks of ``chunk_size`` *accepted*
 events per class. Chunk ``k`` of class ``label`` draws all its randomness (Pythia seeds and
@@ -12,6 +17,7 @@ is a prefix of the full run's.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -26,6 +32,7 @@ import numpy as np
 import pandas as pd
 import pythia8mc  # noqa: F401 - fail here, at import, when the extra is missing
 
+from neyman._util.fs import atomic_path
 from neyman.errors import ConfigError, DataError
 from neyman.generate.detector import DetectorConfig, reconstruct
 from neyman.generate.features import higgs_features, susy_features, zee_columns
@@ -37,6 +44,10 @@ _FEATURES = {"higgs": higgs_features, "susy": susy_features, "zee": zee_columns}
 _PROCESS_CODE = {"higgs": 1, "susy": 2, "zee": 3}
 #: Give up on a chunk after this many generated events without a single accepted one.
 _MAX_EMPTY = 20_000
+#: Output formats of ``generate(..., output=...)`` by suffix.
+_OUTPUT_SUFFIXES = (".parquet", ".root")
+#: Name of the TTree in a ROOT output.
+_ROOT_TREE = "Events"
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -166,12 +177,13 @@ class _Parts:
     Each part is written to a temporary name and renamed, so a killed job leaves only whole
     chunks. A part's name holds a hash of everything that determines its events, so a rerun
     with the same arguments reuses it (resumes) and a rerun with other arguments ignores it.
+    The merged output is Parquet or ROOT, by the suffix of ``path``.
     """
 
     def __init__(self, path: Path) -> None:
-        if path.suffix != ".parquet":
-            msg = f"output '{path}' must end in .parquet"
-            raise ConfigError(msg)
+        if path.suffix not in _OUTPUT_SUFFIXES:
+            msg = f"output '{path}' must end in .parquet or .root"
+            raise ConfigError(msg, key="output", value=str(path), available=_OUTPUT_SUFFIXES)
         if not path.parent.is_dir():
             msg = f"output directory '{path.parent}' does not exist; create it first"
             raise ConfigError(msg)
@@ -207,11 +219,72 @@ class _Parts:
         pq.write_table(table, tmp)
         tmp.replace(part)
 
-    def finish(self, frame: pd.DataFrame) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        frame.to_parquet(tmp, index=False)
-        tmp.replace(self.path)
+    def finish(self, chunks: list[pd.DataFrame]) -> None:
+        """Write the chunks, in order, to the output file; then remove the parts."""
+        with atomic_path(self.path) as tmp:
+            if self.path.suffix == ".root":
+                _write_root(chunks, tmp)
+            else:
+                pd.concat(chunks, ignore_index=True).to_parquet(tmp, index=False)
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _root_branches(frame: pd.DataFrame) -> dict[str, Any]:
+    """Branches of one chunk: NumPy arrays, and jagged columns zipped by their prefix.
+
+    A column whose cells are arrays (``part_pt``) is jagged; jagged columns that share the
+    prefix before their first ``_`` (and so, for jets, the number of entries per row) are
+    zipped into one record array, which uproot writes as branches ``part_pt, part_eta, ...``
+    with one counter branch ``npart``.
+    """
+    import awkward as ak
+
+    out: dict[str, Any] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for name in frame.columns:
+        col = frame[name]
+        if col.dtype != object:
+            out[str(name)] = col.to_numpy()
+            continue
+        cells = [np.asarray(c) for c in col]
+        counts = np.array([len(c) for c in cells], dtype=np.int64)
+        content = np.concatenate(cells) if cells else np.zeros(0)
+        jagged = ak.unflatten(content, counts)
+        prefix, _, field = str(name).partition("_")
+        if field:
+            groups.setdefault(prefix, {})[field] = jagged
+        else:
+            out[str(name)] = jagged
+    for prefix, fields in groups.items():
+        if len(fields) == 1:
+            ((field, values),) = fields.items()
+            out[f"{prefix}_{field}"] = values
+        else:
+            out[prefix] = ak.zip(fields)  # one counter for columns of equal lengths
+    return out
+
+
+def _write_root(chunks: list[pd.DataFrame], path: Path, *, tree: str = _ROOT_TREE) -> None:
+    """Write DataFrame chunks to a ROOT TTree ``tree`` at ``path``, one basket per chunk.
+
+    Numeric columns become flat branches; columns whose cells are arrays become jagged
+    branches (see :func:`_root_branches`), readable as ``part_pt[0]``, ``len(part_pt)``,
+    ``max(part_pt)`` by :func:`neyman.data.read_table` and as awkward arrays by uproot.
+    """
+    import uproot
+
+    with uproot.recreate(path) as f:
+        branches = [_root_branches(c) for c in chunks if len(c)]
+        if not branches:
+            msg = f"no events to write to {path}"
+            raise DataError(msg, path=str(path))
+        f.mktree(tree, {k: _branch_type(v) for k, v in branches[0].items()})
+        for b in branches:
+            f[tree].extend(b)
+
+
+def _branch_type(values: Any) -> Any:
+    return values.dtype if isinstance(values, np.ndarray) else values.type
 
 
 def _results(
@@ -291,46 +364,62 @@ def generate(
     accepted: dict[int, int] = dict.fromkeys(PROCESSES[process], 0)
     frames: list[pd.DataFrame] = []
 
-    bar = None
-    callback: ProgressCallback | None
-    if callable(progress):
-        callback = progress
-    elif progress or (progress is None and sys.stderr.isatty()):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(
-            TextColumn(f"[bold]{process}[/]"),
-            BarColumn(),
-            TextColumn("accepted {task.completed:.0f}/{task.total:.0f}"),
-            TextColumn("generated {task.fields[generated]}"),
-            TimeElapsedColumn(),
-        )
-        bar_task = bar.add_task(process, total=n, generated=0)
-        counts = [0]
-
-        def callback(gen: int, acc: int) -> None:
-            counts[0] += gen
-            bar.update(bar_task, advance=acc, generated=counts[0])
-
-        bar.start()
-    else:
-        callback = None
-
-    try:
+    with _progress_bar(progress, title=process, total=n) as callback:
         for result in _results(tasks, jobs, callback, parts):
             generated[result.label] += result.generated
             accepted[result.label] += len(result.frame)
             frames.append(result.frame)
-    finally:
-        if bar is not None:
-            bar.stop()
 
     frame = pd.concat(frames, ignore_index=True)
     frame.attrs["generated"] = {str(k): v for k, v in generated.items()}
     frame.attrs["accepted"] = {str(k): v for k, v in accepted.items()}
     if parts is not None:
-        parts.finish(frame)
+        parts.finish(frames)
     return frame
+
+
+@contextlib.contextmanager
+def _progress_bar(
+    progress: bool | ProgressCallback | None,
+    *,
+    title: str,
+    total: int,
+    accepted: str = "accepted",
+    generated: str = "generated",
+) -> Iterator[ProgressCallback | None]:
+    """The ``progress(generated, accepted)`` callback of a generation job, for a ``with``.
+
+    ``progress`` is a callable (used as is), True (a rich progress bar), False (none) or
+    None (a bar when stderr is a terminal). The bar counts ``accepted`` items out of
+    ``total`` and the ``generated`` events, under ``title``; it stops when the block ends.
+    """
+    if callable(progress):
+        yield progress
+        return
+    if not (progress or (progress is None and sys.stderr.isatty())):
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(f"[bold]{title}[/]"),
+        BarColumn(),
+        TextColumn(f"{accepted} {{task.completed:.0f}}/{{task.total:.0f}}"),
+        TextColumn(f"{generated} {{task.fields[generated]}}"),
+        TimeElapsedColumn(),
+    )
+    bar_task = bar.add_task(title, total=total, generated=0)
+    counts = [0]
+
+    def callback(gen: int, acc: int) -> None:
+        counts[0] += gen
+        bar.update(bar_task, advance=acc, generated=counts[0])
+
+    bar.start()
+    try:
+        yield callback
+    finally:
+        bar.stop()
 
 
 _DOC_COMMON = """
@@ -345,10 +434,10 @@ _DOC_COMMON = """
     hadronization : bool, default True
         False stops at the parton level (and switches off multiparton interactions):
         several times faster, enough for mass peaks.
-    output : path ending in .parquet, optional
-        Also write the events there. Each finished chunk is first saved in
-        ``<output>.parts/``; the parts are merged into ``output`` at the end. An interrupted
-        job keeps its finished chunks there, and the same call resumes from them.
+    output : path ending in .parquet or .root, optional
+        Also write the events there (ROOT: a TTree ``Events``). Each finished chunk is first
+        saved in ``<output>.parts/``; the parts are merged into ``output`` at the end. An
+        interrupted job keeps its finished chunks there, and the same call resumes from them.
     detector : DetectorConfig, optional
         Detector model parameters (``neyman.generate.detector``).
     chunk_size : int, default 1000

@@ -44,13 +44,13 @@ def add_generate_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "generate",
         help="generate HIGGS-, SUSY- or Z-like events with Pythia 8 (needs neyman[generate])",
-        description="Generate events with Pythia 8 and FastJet and write them to Parquet. "
+        description="Generate events with Pythia 8 and FastJet and write them to Parquet or ROOT. "
         "Processes: " + "; ".join(f"{k}: {v}" for k, v in _PROCESS_HELP.items()),
     )
     parser.add_argument("process", choices=sorted(_PROCESS_HELP), help="what to generate")
     parser.add_argument("-n", "--events", type=int, required=True, help="selected events")
     parser.add_argument(
-        "-o", "--output", type=Path, required=True, help="output file, must end in .parquet"
+        "-o", "--output", type=Path, required=True, help="output file: .parquet or .root"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(

@@ -40,11 +40,10 @@ Chunks, seeds, resumable output and ``--jobs`` are those of ``_generate.py``.
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import awkward as ak
 import numpy as np
@@ -58,7 +57,7 @@ from neyman.generate.detector import INVISIBLE_PDG_IDS, DetectorConfig, resoluti
 from neyman.generate.pythia import PYTHIA_SEED_MAX, _make_pythia
 
 if TYPE_CHECKING:
-    from neyman.generate._generate import _Result
+    from neyman.generate._generate import ProgressCallback, _Result
 
 __all__ = [
     "JET_COLUMNS",
@@ -581,7 +580,7 @@ class _JetTask:
     config: JetConfig = field(default_factory=JetConfig)
 
 
-def _run_jet_task(task: _JetTask, progress: Any = None) -> _Result:
+def _run_jet_task(task: _JetTask, progress: ProgressCallback | None = None) -> _Result:
     from neyman.generate import _generate
 
     code = _PROCESS_CODE[task.process]
@@ -641,7 +640,7 @@ def generate_jets(
     detector: DetectorConfig | None = None,
     chunk_size: int = 500,
     batch_size: int = 100,
-    progress: bool | Any = None,
+    progress: bool | ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """Generate ``n`` jets of one process with their constituents (see the module docstring).
 
@@ -657,9 +656,11 @@ def generate_jets(
     config : JetConfig, optional
         Kinematic window, radius, matching and phase-space cut (default: the reference's).
     hadronization : bool, default True
-    output : path ending in .parquet, optional
-        Also write the jets there (jagged constituent columns as Parquet lists); finished
-        chunks are kept in ``<output>.parts/`` so an interrupted call resumes.
+    output : path ending in .parquet or .root, optional
+        Also write the jets there: Parquet with the constituent columns as lists, or ROOT
+        (a TTree ``Events``) with them as jagged branches ``part_pt, ...`` sharing the
+        counter branch ``npart``. Finished chunks are kept in ``<output>.parts/`` so an
+        interrupted call resumes.
     detector : DetectorConfig, optional
         Resolutions and acceptance.
     chunk_size : int, default 500
@@ -702,9 +703,11 @@ def generate_jets(
         for k, start in enumerate(range(0, n, chunk_size))
     ]
     parts = None if output is None else _generate._Parts(Path(output))
-    callback, bar = _progress(process, n, progress)
     frames, generated = [], 0
-    try:
+    bar = _generate._progress_bar(
+        progress, title=f"{process} jets", total=n, accepted="jets", generated="events"
+    )
+    with bar as callback:
         results = _generate._results(
             tasks,  # type: ignore[arg-type]
             jobs,
@@ -716,37 +719,9 @@ def generate_jets(
         for result in results:
             generated += result.generated
             frames.append(result.frame)
-    finally:
-        if bar is not None:
-            bar.stop()
     frame = pd.concat(frames, ignore_index=True)
     frame.attrs["generated"] = {str(label): generated}
     frame.attrs["accepted"] = {str(label): len(frame)}
     if parts is not None:
-        parts.finish(frame)
+        parts.finish(frames)
     return frame
-
-
-def _progress(process: str, n: int, progress: bool | Any) -> tuple[Any, Any]:
-    if callable(progress):
-        return progress, None
-    if not (progress or (progress is None and sys.stderr.isatty())):
-        return None, None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn(f"[bold]{process} jets[/]"),
-        BarColumn(),
-        TextColumn("jets {task.completed:.0f}/{task.total:.0f}"),
-        TextColumn("events {task.fields[generated]}"),
-        TimeElapsedColumn(),
-    )
-    task = bar.add_task(process, total=n, generated=0)
-    counts = [0]
-
-    def callback(gen: int, acc: int) -> None:
-        counts[0] += gen
-        bar.update(task, advance=acc, generated=counts[0])
-
-    bar.start()
-    return callback, bar

@@ -7,8 +7,8 @@ imports only :mod:`neyman.models.constraints` (numpy and the standard library): 
 config's ``methods[].params`` are checked against it before scikit-learn, XGBoost or
 PyTorch is imported (``neyman study bad.yaml`` fails in well under a second).
 
-Estimators outside a study's methods (``CNNClassifier``, ``ParticleSetClassifier``) keep
-their tables in their own modules, built from :data:`TRAINING_PARAMS`.
+Estimators outside a study's methods (``CNNClassifier``) keep their tables in their own
+modules, built from :data:`TRAINING_PARAMS`.
 """
 
 from __future__ import annotations
@@ -183,6 +183,20 @@ PARAM_TABLES: dict[str, Table] = {
         "loss": [Options(("auto", "mse", "mae"))],
         **TRAINING_PARAMS,
     },
+    "ParticleSetClassifier": {
+        "architecture": [Options(("deepsets", "transformer"))],
+        "max_particles": [Interval("int", 1, None)],
+        "phi_sizes": [IntTuple(1)],
+        "f_sizes": [IntTuple(1, allow_empty=True)],
+        "dim": [Interval("int", 1, None)],
+        "heads": [Interval("int", 1, None)],
+        "n_blocks": [Interval("int", 0, None)],
+        "n_class_blocks": [Interval("int", 1, None)],
+        "pairwise": [Boolean()],
+        "output": [Options(("auto", "sigmoid", "softmax"))],
+        "loss": [Options(("auto", "bce", "cross_entropy", "mse", "mae"))],
+        **TRAINING_PARAMS,
+    },
 }
 
 #: estimator class name -> the parameters of its ``__init__``, in signature order
@@ -203,6 +217,18 @@ PARAM_NAMES: dict[str, tuple[str, ...]] = {
     "BDTRegressor": ("n_estimators", "objective", *tuple(_BDT_COMMON)[1:]),
     "MLPClassifier": _MLP_NAMES,
     "MLPRegressor": _MLP_NAMES,
+    "ParticleSetClassifier": (
+        "architecture",
+        "max_particles",
+        "phi_sizes",
+        "f_sizes",
+        "dim",
+        "heads",
+        "n_blocks",
+        "n_class_blocks",
+        "pairwise",
+        *_MLP_NAMES[1:],
+    ),
 }
 
 

@@ -38,8 +38,9 @@ from torch import nn
 
 from neyman.data.constituents import FEATURE_NAMES, FEATURE_SCALING, particle_inputs
 from neyman.errors import DataError
-from neyman.models._torch import ACTIVATIONS, TRAINING_PARAMS, _TorchEstimator
-from neyman.models.base import Boolean, Constraint, Interval, IntTuple, Options
+from neyman.models._torch import ACTIVATIONS, _TorchEstimator
+from neyman.models.base import Constraint
+from neyman.models.params import PARAM_TABLES
 
 __all__ = ["ParticleSetClassifier", "ParticleSetNet", "pairwise_features"]
 
@@ -243,7 +244,11 @@ checkpoint_dir, resume, device, backend, precision, n_threads, random_state, ver
 
     Input ``X``: jet constituents in any form :func:`neyman.data.constituents.as_jagged`
     reads (awkward records, a table with ``part_pt, part_eta, part_phi, part_e`` columns, a
-    list of (n_i, 4) arrays of ``(pt, eta, phi, e)``, or a padded (n, p, 4) array).
+    list of (n_i, 4) arrays of ``(pt, eta, phi, e)``, or a padded (n, p, 4) array), or a
+    2-D array of shape (n, 4 q): a padded array flattened per jet, ``pt, eta, phi, e`` of
+    slot 0, then of slot 1, ... (the columns a study's ``data.particles`` reads). A model
+    fitted on one 2-D width scores that width (``n_features_in_ = 4 q``); one fitted on
+    jagged input scores jagged input (``n_features_in_ = max_particles``).
 
     Attributes
     ----------
@@ -263,20 +268,9 @@ checkpoint_dir, resume, device, backend, precision, n_threads, random_state, ver
     """
 
     _is_classifier: ClassVar[bool] = True
-    _param_table: ClassVar[dict[str, list[Constraint | None]]] = {
-        "architecture": [Options(("deepsets", "transformer"))],
-        "max_particles": [Interval("int", 1, None)],
-        "phi_sizes": [IntTuple(1)],
-        "f_sizes": [IntTuple(1, allow_empty=True)],
-        "dim": [Interval("int", 1, None)],
-        "heads": [Interval("int", 1, None)],
-        "n_blocks": [Interval("int", 0, None)],
-        "n_class_blocks": [Interval("int", 1, None)],
-        "pairwise": [Boolean()],
-        "output": [Options(("auto", "sigmoid", "softmax"))],
-        "loss": [Options(("auto", "bce", "cross_entropy", "mse", "mae"))],
-        **TRAINING_PARAMS,
-    }
+    _param_table: ClassVar[dict[str, list[Constraint | None]]] = PARAM_TABLES[
+        "ParticleSetClassifier"
+    ]
 
     def __init__(
         self,
@@ -390,6 +384,16 @@ checkpoint_dir, resume, device, backend, precision, n_threads, random_state, ver
         }
 
     def _check_X(self, X: Any, *, reset: bool, **kwargs: Any) -> Any:
+        if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype != object:
+            # flat slots (a study's data.particles columns): validated as 4 q columns, turned
+            # into the network input by _prepare_X
+            if X.shape[1] % 4:
+                msg = (
+                    f"ParticleSetClassifier reads a 2-D X as (pt, eta, phi, e) of each particle "
+                    f"slot in turn; {X.shape[1]} columns is not a multiple of 4"
+                )
+                raise DataError(msg, key="X", value=X.shape[1])
+            return super()._check_X(X, reset=reset, **kwargs)
         # jagged constituents -> the padded (n, p, 1 + 7) network input, before scikit-learn
         # validates it as an n-d array
         if reset:
@@ -404,6 +408,10 @@ checkpoint_dir, resume, device, backend, precision, n_threads, random_state, ver
         return super()._check_X(inputs, reset=reset, **kwargs)
 
     def _prepare_X(self, X: Any, *, reset: bool) -> NDArray[np.float32]:
+        arr = np.asarray(X)
+        if arr.ndim == 2:  # flat slots, checked by _check_X
+            p = int(self.max_particles) if reset else int(self.input_shape_[0])
+            return particle_inputs(arr.reshape(len(arr), -1, 4), p)
         # _check_X padded every jet to the fitted number of particle slots
         return np.ascontiguousarray(np.asarray(X, dtype=np.float32))
 

@@ -140,17 +140,20 @@ def apply_model(
     scorable = ev.selected | np.isfinite(ev.values.to_numpy()).all(axis=1)
     score = np.full(len(ev.values), np.nan)
     score[scorable] = pipe.signal_score(pipe.transform(ev.values[scorable]))
-    table = pd.DataFrame({"entry": ev.entry})
-    for f in pipe.features:
-        table[f] = ev.values[f].to_numpy()
+    # built at once: inserting a model's hundreds of columns (a particle set's slots) one by
+    # one makes pandas warn about a fragmented frame
+    columns: dict[str, Any] = {"entry": ev.entry}
+    columns.update((f, ev.values[f].to_numpy()) for f in pipe.features)
     if not selection:
-        table["selected"] = ev.selected.astype(np.int8)
-    keep = [c for c in full.columns if str(c) not in {str(t) for t in table.columns}]
-    table = pd.concat([table, full.iloc[ev.entry][keep].reset_index(drop=True)], axis=1)
+        columns["selected"] = ev.selected.astype(np.int8)
+    keep = [c for c in full.columns if str(c) not in columns]
+    table = pd.concat(
+        [pd.DataFrame(columns), full.iloc[ev.entry][keep].reset_index(drop=True)], axis=1
+    )
     if column in table.columns:
         msg = f"{events} already has a column '{column}'; choose another with --column"
         raise DataError(msg, key=column, path=str(events))
-    table[column] = score
+    table = pd.concat([table, pd.DataFrame({column: score})], axis=1)
     from neyman.data import write_table
 
     return write_table(table, output)

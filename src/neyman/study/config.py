@@ -22,11 +22,13 @@ __all__ = [
     "METHODS",
     "METHOD_NAME",
     "NEGATIVE_WEIGHT_POLICIES",
+    "PARTICLE_METHODS",
     "STUDY_SET_PARAMS",
     "DataConfig",
     "EvaluationConfig",
     "FitConfig",
     "MethodConfig",
+    "ParticlesConfig",
     "SourceConfig",
     "SplitConfig",
     "StudyConfig",
@@ -46,7 +48,11 @@ METHODS: dict[str, str] = {
     "knn": "KNNClassifier",
     "bdt": "BDTClassifier",
     "mlp": "MLPClassifier",
+    "particle_set": "ParticleSetClassifier",
 }
+
+#: model classes that read ``data.particles`` (jagged constituents) instead of features
+PARTICLE_METHODS = ("ParticleSetClassifier",)
 
 #: names that become directory names (``models/<name>/``): no separators, no leading dot
 METHOD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -64,6 +70,7 @@ NEGATIVE_WEIGHT_POLICIES: dict[str, tuple[str, ...]] = {
     "KNNClassifier": ("keep", "drop", "abs"),
     "BDTClassifier": ("keep", "drop", "abs"),
     "MLPClassifier": ("keep", "drop", "abs"),
+    "ParticleSetClassifier": ("keep", "drop", "abs"),
 }
 
 #: parameters the study sets itself from ``data``; ``methods[].params`` may repeat them only
@@ -85,6 +92,40 @@ class SourceConfig(_Strict):
     selection: str | None = None
 
 
+class ParticlesConfig(_Strict):
+    """``data.particles``: jagged constituent columns read as the input of particle-set methods.
+
+    Each jet's first ``max_particles`` entries of the four jagged columns (``pt`` and ``e``
+    in GeV) are read as the flat expressions ``pt[0], eta[0], phi[0], e[0], pt[1], ...``
+    (:attr:`columns`), an empty slot filled with 0 (a particle with ``pt <= 0`` is padding).
+    The particle-set method computes its inputs relative to the jet axis from them
+    (:func:`neyman.data.constituents.particle_inputs`), in the study and in ``neyman apply``
+    alike. The files ``neyman generate jets`` writes hold ``part_pt, part_eta, part_phi,
+    part_e``, the defaults.
+    """
+
+    pt: str = "part_pt"
+    eta: str = "part_eta"
+    phi: str = "part_phi"
+    e: str = "part_e"
+    max_particles: int = Field(ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> ParticlesConfig:
+        names = [self.pt, self.eta, self.phi, self.e]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            msg = f"data.particles names the column {dup[0]!r} twice; give pt, eta, phi and e"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        """The flat expressions read, particle by particle: ``pt[0], eta[0], phi[0], e[0], ...``."""
+        names = (self.pt, self.eta, self.phi, self.e)
+        return [f"{n}[{i}]" for i in range(self.max_particles) for n in names]
+
+
 class DataConfig(_Strict):
     """Where events come from: signal and background files, one labelled file, or built-in."""
 
@@ -102,6 +143,7 @@ class DataConfig(_Strict):
     truth_kind: Literal["llr", "lr", "probability"] = "llr"
     missing: Literal["drop"] | dict[str, float] | None = None
     selection: str | None = None
+    particles: ParticlesConfig | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> DataConfig:
@@ -116,8 +158,17 @@ class DataConfig(_Strict):
         if kinds[0] and (self.signal is None or self.background is None):
             msg = "data needs both signal and background files"
             raise ValueError(msg)
-        if self.builtin is None and self.features is None:
+        if self.builtin is None and self.features is None and self.particles is None:
             msg = "data.features must list the feature columns to use"
+            raise ValueError(msg)
+        if self.particles is not None and self.builtin is not None:
+            msg = "data.particles reads jagged columns of files; built-in problems have none"
+            raise ValueError(msg)
+        if self.particles is not None and self.missing == "drop":
+            msg = (
+                "data.missing: drop would drop every jet with fewer than "
+                "data.particles.max_particles particles; give fill values per feature instead"
+            )
             raise ValueError(msg)
         if self.features is not None:
             dup = sorted({f for f in self.features if self.features.count(f) > 1})
@@ -138,6 +189,20 @@ class DataConfig(_Strict):
             )
             raise ValueError(msg)
         return self
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column read per event: ``features``, then ``particles.columns``."""
+        particles = [] if self.particles is None else self.particles.columns
+        return [*(self.features or []), *particles]
+
+    @property
+    def read_missing(self) -> Literal["drop"] | dict[str, float] | None:
+        """The missing-value policy of the read: ``missing``, and 0 for empty particle slots."""
+        if self.particles is None:
+            return self.missing
+        fills = dict(self.missing) if isinstance(self.missing, dict) else {}
+        return {**fills, **dict.fromkeys(self.particles.columns, 0.0)}
 
 
 class SplitConfig(_Strict):
@@ -176,6 +241,11 @@ class MethodConfig(_Strict):
     def class_name(self) -> str:
         """The :mod:`neyman.models` class this method uses."""
         return METHODS.get(self.model, self.model)
+
+    @property
+    def reads_particles(self) -> bool:
+        """Whether the method reads ``data.particles`` rather than features."""
+        return self.class_name in PARTICLE_METHODS
 
 
 class FitConfig(_Strict):
@@ -240,6 +310,12 @@ class StudyConfig(_Strict):
             msg = "methods is empty; list at least one method"
             raise ValueError(msg)
         for m in self.methods:
+            if m.reads_particles:
+                _check_particle_method(m, self.data)
+                continue
+            if self.data.builtin is None and not self.data.features and not m.features:
+                msg = f"method '{m.name}' ({m.class_name}) reads features; list data.features"
+                raise ValueError(msg)
             if m.features is not None and self.data.features is not None:
                 extra = [f for f in m.features if f not in self.data.features]
                 if extra:
@@ -253,6 +329,26 @@ class StudyConfig(_Strict):
             msg = f"evaluation.reference '{ref}' is not a method (methods: {', '.join(names)})"
             raise ValueError(msg)
         return self
+
+
+def _check_particle_method(m: MethodConfig, data: DataConfig) -> None:
+    """A particle-set method reads ``data.particles``, with at most its ``max_particles``."""
+    if data.particles is None:
+        msg = (
+            f"method '{m.name}' ({m.class_name}) reads jet constituents; add data.particles "
+            "(pt, eta, phi, e column names and max_particles)"
+        )
+        raise ValueError(msg)
+    if m.features is not None:
+        msg = f"method '{m.name}' ({m.class_name}) reads data.particles; remove its features"
+        raise ValueError(msg)
+    wanted = m.params.get("max_particles", data.particles.max_particles)
+    if isinstance(wanted, int) and wanted > data.particles.max_particles:
+        msg = (
+            f"method '{m.name}' asks for max_particles={wanted}, more than the "
+            f"{data.particles.max_particles} that data.particles.max_particles reads"
+        )
+        raise ValueError(msg)
 
 
 def _hint(name: str, valid: list[str]) -> str:
@@ -276,6 +372,9 @@ def validate_expressions(cfg: StudyConfig, *, source: str = "config") -> None:
     items: list[tuple[str, str]] = [
         (f"data.features.{i}", f) for i, f in enumerate(d.features or [])
     ]
+    if d.particles is not None:
+        for key in ("pt", "eta", "phi", "e"):
+            items.append((f"data.particles.{key}", f"{getattr(d.particles, key)}[0]"))
     if d.selection is not None:
         items.append(("data.selection", d.selection))
     for role in ("signal", "background", "file"):

@@ -42,6 +42,8 @@ class Prepared:
     ``train``/``val``/``test`` hold standardised float32 features and the policy weights
     in ``weight``; ``raw_weight`` maps each part name to its raw (physics) weights.
     ``mean``/``scale`` are the standardiser (float64) over ``train.feature_names``.
+    ``particles`` names the columns of ``data.particles`` among them (left unscaled: mean 0,
+    scale 1), which particle-set methods read instead of the features.
     """
 
     train: Dataset
@@ -51,6 +53,7 @@ class Prepared:
     scale: NDArray[np.float64]
     policy: WeightPolicy
     raw_weight: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    particles: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,12 +132,17 @@ def build_estimator(m: MethodConfig, cfg: StudyConfig) -> Any:
     if "negative_weights" in defaults:
         # the study applied its policy already; what is left (signed or not) is trained as is
         params["negative_weights"] = "keep"
+    if m.reads_particles and cfg.data.particles is not None:
+        params.setdefault("max_particles", cfg.data.particles.max_particles)
     return cls(**params)
 
 
 def _features(m: MethodConfig, data: Prepared) -> list[str]:
-    names = list(data.train.feature_names or [])
-    return names if m.features is None else list(m.features)
+    if m.reads_particles:
+        return list(data.particles)
+    if m.features is not None:
+        return list(m.features)
+    return [f for f in data.train.feature_names or [] if f not in set(data.particles)]
 
 
 def _part(ds: Dataset, features: list[str]) -> Dataset:
@@ -190,7 +198,6 @@ def evaluate_method(
         auc,
         optimality_gap,
         overtraining_check,
-        permutation_importance,
         rejection_at,
         roc_curve,
     )
@@ -227,18 +234,9 @@ def evaluate_method(
         weight_test=test.weight,
         p_threshold=cfg.evaluation.overtraining_p,
     )
-    feats = _features(m, data)
-    X_test = _part(test, feats).X
-    # variable ranking: the AUC lost when one feature is shuffled on the test events
-    imp = permutation_importance(
-        lambda X: score_of(estimator, X),
-        X_test,
-        test.y,
-        sample_weight=test.weight,
-        n_repeats=3,
-        random_state=cfg.random_state,
-        feature_names=feats,
-    )
+    importance = None
+    if not m.reads_particles:  # one particle slot's coordinate is no variable to rank
+        importance = _importance(estimator, _features(m, data), test, cfg)
     history = getattr(estimator, "history_", None)
     return MethodResult(
         name=m.name,
@@ -256,11 +254,28 @@ def evaluate_method(
         roc=roc,
         overtraining=ot,
         history=history if isinstance(history, dict) and history else None,
-        importance={
-            str(f): float(v) for f, v in zip(imp.feature_names, imp.importances_mean, strict=True)
-        },
+        importance=importance,
         training=_training_facts(estimator),
     )
+
+
+def _importance(
+    estimator: Any, feats: list[str], test: Dataset, cfg: StudyConfig
+) -> dict[str, float]:
+    """Variable ranking: the test AUC lost when one feature is shuffled."""
+    from neyman.evaluate import permutation_importance
+
+    assert test.y is not None  # the study builds labelled data
+    imp = permutation_importance(
+        lambda X: score_of(estimator, X),
+        _part(test, feats).X,
+        test.y,
+        sample_weight=test.weight,
+        n_repeats=3,
+        random_state=cfg.random_state,
+        feature_names=feats,
+    )
+    return {str(f): float(v) for f, v in zip(imp.feature_names, imp.importances_mean, strict=True)}
 
 
 def _training_facts(estimator: Any) -> dict[str, Any]:
@@ -282,9 +297,11 @@ def method_pipeline(
     all_feats = list(data.train.feature_names or [])
     feats = _features(m, data)
     idx = [all_feats.index(f) for f in feats]
-    missing = cfg.data.missing
+    missing = cfg.data.read_missing
     if isinstance(missing, dict):
         missing = {k: v for k, v in missing.items() if k in feats}
+        if not missing and cfg.data.missing is None:
+            missing = None  # the particles' fills were all this policy held
     return Pipeline(
         features=feats,
         estimator=estimator,

@@ -175,7 +175,6 @@ class Study:
     # ------------------------------------------------------------------ data
     def _read_source(self, src: SourceConfig, role: str, use_cache: bool) -> Events:
         d = self.config.data
-        assert d.features is not None  # checked by the config
         where = " and ".join(f"({s})" for s in (d.selection, src.selection) if s is not None)
         special = {"data.weight": d.weight, "data.truth": d.truth}
         if d.file is not None:
@@ -184,17 +183,17 @@ class Study:
         try:
             ev = read_events(
                 src.path,
-                d.features,
+                d.columns,
                 tree=src.tree,
                 selection=where or None,
-                missing=d.missing,
+                missing=d.read_missing,
                 extra=extra,
                 use_cache=use_cache,
             )
         except MissingColumnError as exc:
             for key, col in special.items():
                 named = exc.key == col or f"'{col}'" in str(exc)
-                if col is not None and named and col not in d.features:
+                if col is not None and named and col not in d.columns:
                     msg = f"{key}: {exc}"
                     raise MissingColumnError(msg, key=key, path=str(src.path), value=col) from None
             raise
@@ -222,7 +221,7 @@ class Study:
             y=labels,
             weight=weight,
             truth=truth,
-            feature_names=list(d.features or []),
+            feature_names=d.columns,
             class_names=["background", "signal"],
             name=role,
         )
@@ -301,6 +300,12 @@ class Study:
         scaler = Standardizer().fit(raw_parts[0])
         assert scaler.mean_ is not None and scaler.scale_ is not None
         mean, scale = np.asarray(scaler.mean_), np.asarray(scaler.scale_)
+        particles = [] if self.config.data.particles is None else self.config.data.particles.columns
+        if particles:
+            # constituents stay in GeV and radians: the set network's inputs are relative to
+            # the jet axis, computed from them (neyman.data.constituents.particle_inputs)
+            unscaled = np.isin(np.asarray(ds.feature_names), particles)
+            mean, scale = np.where(unscaled, 0.0, mean), np.where(unscaled, 1.0, scale)
         policy = self.policy
         ready = []
         raw_w = {}
@@ -310,7 +315,7 @@ class Study:
             w = policy_weights(p.weight, p.y, policy, part=name) if p.n_events else p.weight
             ready.append(replace(p, X=standardise(p.X, mean, scale), weight=w, meta=dict(p.meta)))
         train, val, test = ready
-        return Prepared(train, val, test, mean, scale, policy, raw_w), idx
+        return Prepared(train, val, test, mean, scale, policy, raw_w, particles), idx
 
     # ------------------------------------------------------------------ run
     def run(
@@ -390,8 +395,13 @@ class Study:
         result.info["events"] = data.counts
         result.info["validation_weights"] = validation_weights
         self._write_test_scores(writer, data, idx[2], prepared, test_scores)
-        inputs = self._report_inputs(data, ds, idx, prepared, test_scores)
-        write_report(result, cfg, ds, inputs, out=writer.tmp)
+        shown = ds
+        if cfg.data.particles is not None:
+            # the report's input sections show the features and the leading particle, not
+            # every particle slot
+            shown = ds.select([*(cfg.data.features or []), *cfg.data.particles.columns[:4]])
+        inputs = self._report_inputs(data, shown, idx, prepared, test_scores)
+        write_report(result, cfg, shown, inputs, out=writer.tmp)
         return result
 
     def _report_inputs(
