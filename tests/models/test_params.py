@@ -34,7 +34,11 @@ def test_table_covers_every_parameter(cls: type) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cls", "name", "constraints"), CASES, ids=lambda v: getattr(v, "__name__", str(v))
+    ("cls", "name", "constraints"),
+    CASES,
+    # ids from names only: an object's repr holds its address, which differs between the
+    # processes of pytest-xdist (and between runs)
+    ids=[f"{cls.__name__}-{name}" for cls, name, _ in CASES],
 )
 def test_bad_value_gets_the_one_message_shape(cls: type, name: str, constraints: list) -> None:
     bad = next(c.invalid_example() for c in constraints if c is not None)
