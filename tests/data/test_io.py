@@ -43,7 +43,9 @@ def test_iter_table_chunks_and_columns(tmp_path: Path, frame: pd.DataFrame, ext:
     np.testing.assert_array_equal(got.to_numpy(), frame[["pt1", "label"]].to_numpy())
 
 
-def test_root_written_by_uproot_directly(tmp_path: Path, rng: np.random.Generator) -> None:
+def test_root_written_by_uproot_directly(
+    tmp_path: Path, rng: np.random.Generator, caplog: pytest.LogCaptureFixture
+) -> None:
     import awkward as ak
     import uproot
 
@@ -61,11 +63,15 @@ def test_root_written_by_uproot_directly(tmp_path: Path, rng: np.random.Generato
     with pytest.raises(DataError, match=r"branch 'jet_pt' .* is jagged .*jet_pt\[0\]") as err:
         read_table(path, ["jet_pt"])
     assert err.value.key == "jet_pt"
+    caplog.clear()
     df = read_table(
         path, ["x", "jet_pt[0]", "jet_pt[1]"], missing={"jet_pt[0]": -1.0, "jet_pt[1]": -2.0}
     )
     np.testing.assert_array_equal(df["jet_pt[0]"].to_numpy(), [50.0, 40.0, -1.0, 10.0, 7.0])
     np.testing.assert_array_equal(df["jet_pt[1]"].to_numpy(), [30.0, -2.0, -2.0, 5.0, -2.0])
+    # the "skipped" note is for whole-file reads: named columns are what the caller chose
+    assert "skipped" not in df.attrs
+    assert not [r for r in caplog.records if "skipped" in r.getMessage()]
 
 
 def test_hdf5_written_by_h5py_2d(tmp_path: Path, rng: np.random.Generator) -> None:

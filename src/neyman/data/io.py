@@ -968,11 +968,11 @@ def _file_tables(
             check_readable=src.check_readable,
         )
         _check_missing_policy(missing, plan)
-        if src.note:
+        if src.note and columns is None:  # named columns: the caller chose what to read
             log.warning(src.note)
         for raw, _n in src.read(plan.raw, chunk_rows):
             df = _finish(raw, _n, plan, missing, keep_all, passes_column)
-            if src.skipped:
+            if src.skipped and columns is None:
                 df.attrs["skipped"] = list(src.skipped)
             yield df
     finally:
