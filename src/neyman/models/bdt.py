@@ -49,11 +49,11 @@ class _BDTBase(NeymanEstimator):
 
     def __init__(
         self,
-        n_estimators: int = 200,
+        n_estimators: int = 600,
         *,
-        max_depth: int = 3,
-        learning_rate: float = 0.1,
-        subsample: float = 1.0,
+        max_depth: int = 5,
+        learning_rate: float = 0.05,
+        subsample: float = 0.8,
         colsample_bytree: float = 1.0,
         min_child_weight: float = 1.0,
         reg_lambda: float = 1.0,
@@ -424,14 +424,16 @@ def _signed_weight_objective(params: dict[str, Any], weights: dict[int, Any]) ->
 _DOC = """
     Parameters
     ----------
-    n_estimators : int
+    n_estimators : int, default 600
         Boosting rounds (the maximum when early stopping).
-    max_depth : int
+    max_depth : int, default 5
         Depth of each tree.
-    learning_rate : float in (0, 1]
+    learning_rate : float in (0, 1], default 0.05
         Shrinkage of each tree's contribution.
-    subsample, colsample_bytree : float in (0, 1]
-        Row and column subsampling per tree.
+    subsample : float in (0, 1], default 0.8
+        Share of the events each tree sees (drawn anew per tree, seeded).
+    colsample_bytree : float in (0, 1], default 1.0
+        Share of the features each tree sees.
     min_child_weight : float
         Minimum hessian sum (~ weighted events) in a leaf.
     reg_lambda, reg_alpha, gamma : float
@@ -620,12 +622,12 @@ class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
 
     def __init__(
         self,
-        n_estimators: int = 200,
+        n_estimators: int = 600,
         *,
         objective: str = "squared_error",
-        max_depth: int = 3,
-        learning_rate: float = 0.1,
-        subsample: float = 1.0,
+        max_depth: int = 5,
+        learning_rate: float = 0.05,
+        subsample: float = 0.8,
         colsample_bytree: float = 1.0,
         min_child_weight: float = 1.0,
         reg_lambda: float = 1.0,
