@@ -479,6 +479,13 @@ class BDTClassifier(ClassifierMixin, _BDTBase):  # type: ignore[misc]
 
     Two classes use the logistic loss; ``decision_function`` is the boosted margin (the
     log-odds of ``classes_[1]``). More classes use softmax.
+
+    The defaults (600 trees of depth 5, ``learning_rate`` 0.05, ``subsample`` 0.8) come
+    within 0.008 and 0.014 of the Neyman-Pearson AUC on the built-in 5-D and 10-D Gaussian
+    mixtures at 10^5 events (``benchmarks/bench_optimality.py``; the former 200 trees of
+    depth 3: 0.018 and 0.035), in about 20-30 s on one core. Deeper trees, more rounds with
+    early stopping or stronger regularisation do not close the rest: the classes differ
+    along correlated, oblique directions that axis-aligned cuts approximate only in steps.
     """
         + _DOC
         + """

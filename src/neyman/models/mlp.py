@@ -146,7 +146,7 @@ _DOC_PARAMS = """
     n_threads : int or "auto"
         Threads for fit and predict (torch and BLAS), restored afterwards. ``"auto"``
         (or the environment variable ``NEYMAN_NUM_THREADS``) uses one thread where a step
-        is small (below 4e6 multiply-adds: the default 64-64 network at batch 64) and
+        is small (below 4e6 multiply-adds: the default 64-64 network at batch 256) and
         otherwise the CPUs this process may use (affinity mask, cgroup quota,
         ``OMP_NUM_THREADS``); an explicit number always wins. The count used is in
         ``history_.n_threads``.
@@ -266,6 +266,13 @@ class MLPClassifier(ClassifierMixin, _MLPBase):  # type: ignore[misc]
     or ``"softmax"`` explicitly, ``loss`` may also be ``"mse"``/``"mae"`` on the head's
     probabilities (the course's squared-error classifier). ``decision_function`` is the
     logit (for two classes, monotone in the likelihood ratio once trained well).
+
+    The defaults (batch 256, early stopping on a 10 % validation split from 10,000 events,
+    halving ``lr`` when the validation loss stalls) come within 0.0022 and 0.0040 of the
+    Neyman-Pearson AUC on the built-in 5-D and 10-D Gaussian mixtures at 10^5 events, in
+    about 15-30 CPU seconds (``benchmarks/bench_optimality.py``; the former 50 fixed epochs
+    of 64 events: 0.0040 and 0.0098 in several minutes). The rest of the 10-D gap is
+    variance: the network overfits after about 20 epochs.
 
     Parameters
     ----------"""
