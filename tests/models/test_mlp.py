@@ -186,13 +186,15 @@ def test_auto_early_stopping_from_10000_events(rng: np.random.Generator) -> None
     assert "val_loss" not in fast.history_ and fast.backend_ == "fast"
 
 
-def test_auto_schedule_is_plateau_with_validation_data_only(rng: np.random.Generator) -> None:
+def test_auto_schedule_is_plateau_when_stopping_early(rng: np.random.Generator) -> None:
     X, y = _blobs(rng, 50)
     kw: dict[str, Any] = {"epochs": 6, "lr": 1e-6, "lr_patience": 0, "optimizer": "sgd", **FAST}
-    validated = MLPClassifier((4,), **kw).fit(X, y, validation_data=(X, y))
-    assert validated.history_["lr"][-1] < 1e-6  # lowered on the flat validation loss
-    plain = MLPClassifier((4,), **kw).fit(X, y)
-    assert plain.history_["lr"] == [1e-6] * 6  # no schedule without validation data
+    stopping = MLPClassifier((4,), early_stopping=True, patience=6, **kw)
+    stopping.fit(X, y, validation_data=(X, y))
+    assert stopping.history_["lr"][-1] < 1e-6  # lowered on the flat validation loss
+    # validation data only monitored (no early stopping): the rate stays constant
+    monitored = MLPClassifier((4,), **kw).fit(X, y, validation_data=(X, y))
+    assert monitored.history_["lr"] == [1e-6] * 6
 
 
 def test_sample_weight_changes_the_fit_and_zero_weight_removes(rng: np.random.Generator) -> None:

@@ -113,8 +113,8 @@ _DOC_PARAMS = """
     lr_schedule : {"auto", None, "plateau"}, default "auto"
         ``"plateau"`` multiplies ``lr`` by ``lr_factor`` after ``lr_patience`` epochs
         without improvement (of the validation loss, or the training loss without
-        validation data). ``"auto"`` is ``"plateau"`` when the fit has validation data
-        (``validation_data``, or the split of early stopping) and no schedule otherwise.
+        validation data). ``"auto"`` is ``"plateau"`` when the fit stops early (it then
+        follows the validation loss that early stopping watches) and no schedule otherwise.
     lr_factor : float in (0, 1), default 0.5
     lr_patience : int, default 3
     checkpoint_dir : path, optional

@@ -149,16 +149,17 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
         return total
 
     def _train_config(
-        self, seed: int, device: torch.device, precision: str, *, validated: bool = False
+        self, seed: int, device: torch.device, precision: str, *, stops_early: bool = False
     ) -> TrainConfig:
         """The loop settings from this estimator's hyperparameters.
 
-        ``validated`` says whether the fit has validation data: ``lr_schedule="auto"`` is the
-        plateau schedule of the validation loss then, and no schedule otherwise.
+        ``stops_early`` says whether the fit stops early: ``lr_schedule="auto"`` is then the
+        plateau schedule of the validation loss that early stopping watches, and no schedule
+        otherwise (a fit given ``validation_data`` only to monitor it keeps a constant rate).
         """
         schedule = self.lr_schedule
         if schedule == "auto":
-            schedule = "plateau" if validated else None
+            schedule = "plateau" if stops_early else None
         return TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
@@ -251,7 +252,7 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
         # subclasses written before ``precision`` existed train in fp32
         requested = getattr(self, "precision", "fp32")
         precision = resolve_precision(requested, device, work, int(self.batch_size))
-        config = self._train_config(seed, device, precision, validated=validation is not None)
+        config = self._train_config(seed, device, precision, stops_early=stops_early)
         spec = TrainSpec(loss_spec, config)
         callbacks: list[Callback] = []
         if stops_early:
