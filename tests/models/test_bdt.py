@@ -33,7 +33,7 @@ def test_bdt_beats_logistic_regression_on_a_nonlinear_toy(rng: np.random.Generat
 def test_matches_raw_xgboost(rng: np.random.Generator) -> None:
     X, y = _rings(rng, 300)
     bdt = BDTClassifier(
-        20, max_depth=2, learning_rate=0.3, random_state=1, n_jobs=1, device="cpu"
+        20, max_depth=2, learning_rate=0.3, subsample=1.0, random_state=1, n_jobs=1, device="cpu"
     ).fit(X, y)
     raw = xgb.train(
         {
@@ -147,7 +147,16 @@ def test_keep_negative_weights_cancel_exactly(rng: np.random.Generator) -> None:
     Xa = np.r_[X, X[:20]]
     ya = np.r_[y, y[:20]]
     wa = np.r_[np.ones(150), -np.ones(20)]
-    kept = BDTClassifier(10, negative_weights="keep", n_jobs=1, device="cpu", random_state=0)
+    kept = BDTClassifier(
+        10,
+        max_depth=3,
+        learning_rate=0.1,
+        subsample=1.0,
+        negative_weights="keep",
+        n_jobs=1,
+        device="cpu",
+        random_state=0,
+    )
     kept.fit(Xa, ya, sample_weight=wa)
     raw = xgb.train(
         {

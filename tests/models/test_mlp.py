@@ -71,7 +71,7 @@ def test_fit_leaves_global_torch_rng_alone(rng: np.random.Generator) -> None:
 
 def test_probabilities_and_decision_agree(rng: np.random.Generator) -> None:
     X, y = _blobs(rng)
-    clf = MLPClassifier((8,), epochs=5, lr=0.01, **FAST).fit(X, y)
+    clf = MLPClassifier((8,), epochs=5, lr=0.01, batch_size=64, **FAST).fit(X, y)
     d = clf.decision_function(X)
     p = clf.predict_proba(X)
     np.testing.assert_allclose(p[:, 1], 1 / (1 + np.exp(-d)), rtol=1e-12)
@@ -172,6 +172,29 @@ def test_plateau_schedule_lowers_lr(rng: np.random.Generator) -> None:
     lrs = clf.history_["lr"]
     assert lrs[0] <= 1e-6 and lrs[-1] < lrs[0]
     assert all(b <= a for a, b in zip(lrs, lrs[1:], strict=False))
+
+
+def test_auto_early_stopping_from_10000_events(rng: np.random.Generator) -> None:
+    # early_stopping="auto" (the default) holds out a validation split from 10,000 events on
+    X, y = _blobs(rng, 5_000)
+    big = MLPClassifier((4,), epochs=2, **FAST).fit(X, y)
+    assert len(big.history_["val_loss"]) == 2 and big.backend_ == "torch"
+    small = MLPClassifier((4,), epochs=2, **FAST).fit(X[1:], y[1:])  # 9,999 events
+    assert "val_loss" not in small.history_ and len(small.history_["loss"]) == 2
+    # the compiled loop has no early stopping: "auto" does not ask it for any
+    fast = MLPClassifier((4,), epochs=1, batch_size=16, backend="fast", **FAST).fit(X, y)
+    assert "val_loss" not in fast.history_ and fast.backend_ == "fast"
+
+
+def test_auto_schedule_is_plateau_when_stopping_early(rng: np.random.Generator) -> None:
+    X, y = _blobs(rng, 50)
+    kw: dict[str, Any] = {"epochs": 6, "lr": 1e-6, "lr_patience": 0, "optimizer": "sgd", **FAST}
+    stopping = MLPClassifier((4,), early_stopping=True, patience=6, **kw)
+    stopping.fit(X, y, validation_data=(X, y))
+    assert stopping.history_["lr"][-1] < 1e-6  # lowered on the flat validation loss
+    # validation data only monitored (no early stopping): the rate stays constant
+    monitored = MLPClassifier((4,), **kw).fit(X, y, validation_data=(X, y))
+    assert monitored.history_["lr"] == [1e-6] * 6
 
 
 def test_sample_weight_changes_the_fit_and_zero_weight_removes(rng: np.random.Generator) -> None:

@@ -71,6 +71,12 @@ EXPECTED: dict[str, dict[str, str]] = {
             "repeated rows, so split candidates differ"
         ),
     },
+    "BDTRegressor": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "subsample=0.8 (the default) draws events per tree: an event of weight 2 is drawn "
+            "or not as one, its two copies independently"
+        ),
+    },
     "KNNClassifier": {
         "check_sample_weight_equivalence_on_dense_data": (
             "repeated events occupy several of the k neighbour slots, a weighted event one"

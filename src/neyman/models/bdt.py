@@ -49,11 +49,11 @@ class _BDTBase(NeymanEstimator):
 
     def __init__(
         self,
-        n_estimators: int = 200,
+        n_estimators: int = 600,
         *,
-        max_depth: int = 3,
-        learning_rate: float = 0.1,
-        subsample: float = 1.0,
+        max_depth: int = 5,
+        learning_rate: float = 0.05,
+        subsample: float = 0.8,
         colsample_bytree: float = 1.0,
         min_child_weight: float = 1.0,
         reg_lambda: float = 1.0,
@@ -424,14 +424,16 @@ def _signed_weight_objective(params: dict[str, Any], weights: dict[int, Any]) ->
 _DOC = """
     Parameters
     ----------
-    n_estimators : int
+    n_estimators : int, default 600
         Boosting rounds (the maximum when early stopping).
-    max_depth : int
+    max_depth : int, default 5
         Depth of each tree.
-    learning_rate : float in (0, 1]
+    learning_rate : float in (0, 1], default 0.05
         Shrinkage of each tree's contribution.
-    subsample, colsample_bytree : float in (0, 1]
-        Row and column subsampling per tree.
+    subsample : float in (0, 1], default 0.8
+        Share of the events each tree sees (drawn anew per tree, seeded).
+    colsample_bytree : float in (0, 1], default 1.0
+        Share of the features each tree sees.
     min_child_weight : float
         Minimum hessian sum (~ weighted events) in a leaf.
     reg_lambda, reg_alpha, gamma : float
@@ -477,6 +479,13 @@ class BDTClassifier(ClassifierMixin, _BDTBase):  # type: ignore[misc]
 
     Two classes use the logistic loss; ``decision_function`` is the boosted margin (the
     log-odds of ``classes_[1]``). More classes use softmax.
+
+    The defaults (600 trees of depth 5, ``learning_rate`` 0.05, ``subsample`` 0.8) come
+    within 0.008 and 0.014 of the Neyman-Pearson AUC on the built-in 5-D and 10-D Gaussian
+    mixtures at 10^5 events (``benchmarks/bench_optimality.py``; the former 200 trees of
+    depth 3: 0.018 and 0.035), in about 20-30 s on one core. Deeper trees, more rounds with
+    early stopping or stronger regularisation do not close the rest: the classes differ
+    along correlated, oblique directions that axis-aligned cuts approximate only in steps.
     """
         + _DOC
         + """
@@ -620,12 +629,12 @@ class BDTRegressor(RegressorMixin, _BDTBase):  # type: ignore[misc]
 
     def __init__(
         self,
-        n_estimators: int = 200,
+        n_estimators: int = 600,
         *,
         objective: str = "squared_error",
-        max_depth: int = 3,
-        learning_rate: float = 0.1,
-        subsample: float = 1.0,
+        max_depth: int = 5,
+        learning_rate: float = 0.05,
+        subsample: float = 0.8,
         colsample_bytree: float = 1.0,
         min_child_weight: float = 1.0,
         reg_lambda: float = 1.0,

@@ -49,6 +49,10 @@ __all__ = ["_TorchEstimator"]
 _TORCH_DTYPES = [np.float32, np.float64]
 #: events per prediction batch (bounds the memory of intermediate activations)
 _PREDICT_BATCH = 65536
+#: ``early_stopping="auto"`` stops early from this many training events on: enough for a
+#: validation split of 1,000 events at the default ``validation_fraction`` (the threshold
+#: of scikit-learn's ``HistGradientBoostingClassifier(early_stopping="auto")``)
+AUTO_EARLY_STOPPING_EVENTS = 10_000
 
 
 class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
@@ -73,7 +77,7 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
     weight_decay: float
     l1: float
     dropout: float
-    early_stopping: bool
+    early_stopping: bool | str
     patience: int
     validation_fraction: float
     lr_schedule: str | None
@@ -142,8 +146,18 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
                 hook.remove()
         return total
 
-    def _train_config(self, seed: int, device: torch.device, precision: str) -> TrainConfig:
-        """The loop settings from this estimator's hyperparameters."""
+    def _train_config(
+        self, seed: int, device: torch.device, precision: str, *, stops_early: bool = False
+    ) -> TrainConfig:
+        """The loop settings from this estimator's hyperparameters.
+
+        ``stops_early`` says whether the fit stops early: ``lr_schedule="auto"`` is then the
+        plateau schedule of the validation loss that early stopping watches, and no schedule
+        otherwise (a fit given ``validation_data`` only to monitor it keeps a constant rate).
+        """
+        schedule = self.lr_schedule
+        if schedule == "auto":
+            schedule = "plateau" if stops_early else None
         return TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
@@ -152,7 +166,7 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
             momentum=float(self.momentum),
             weight_decay=float(self.weight_decay),
             l1=float(self.l1),
-            lr_schedule=self.lr_schedule,
+            lr_schedule=schedule,
             lr_factor=float(self.lr_factor),
             lr_patience=int(self.lr_patience),
             seed=seed,
@@ -161,11 +175,21 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
             precision=precision,
         )
 
-    def _choose_backend(self, module: nn.Module, spec: TrainSpec) -> str:
+    def _stops_early(self, n_events: int) -> bool:
+        """Whether a fit on ``n_events`` training events stops early (see ``early_stopping``).
+
+        ``"auto"`` never asks for it with ``backend="fast"``, which has no early stopping.
+        """
+        if self.early_stopping == "auto":
+            backend = getattr(self, "backend", "auto")
+            return n_events >= AUTO_EARLY_STOPPING_EVENTS and backend != "fast"
+        return bool(self.early_stopping)
+
+    def _choose_backend(self, module: nn.Module, spec: TrainSpec, stops_early: bool) -> str:
         """``"fast"`` or ``"torch"`` for this fit (see ``backend``)."""
         owner = type(self).__name__
         reason = None
-        if self.early_stopping:
+        if stops_early:
             reason = "early_stopping=True"
         elif self.checkpoint_dir is not None:
             reason = "checkpoint_dir"
@@ -206,10 +230,11 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
         loss_spec = self._resolve_head(n_out_raw)
         seed = random_seed(self.random_state)
 
+        stops_early = self._stops_early(len(Xn))
         validation = None
         if validation_data is not None:
             validation = self._validation_from(validation_data)
-        elif self.early_stopping:
+        elif stops_early:
             (Xn, targets, sw), validation = split_validation(
                 Xn,
                 targets,
@@ -225,9 +250,10 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
         # subclasses written before ``precision`` existed train in fp32
         requested = getattr(self, "precision", "fp32")
         precision = resolve_precision(requested, device, work, int(self.batch_size))
-        spec = TrainSpec(loss_spec, self._train_config(seed, device, precision))
+        config = self._train_config(seed, device, precision, stops_early=stops_early)
+        spec = TrainSpec(loss_spec, config)
         callbacks: list[Callback] = []
-        if self.early_stopping:
+        if stops_early:
             callbacks.append(EarlyStopping(self.patience))
         if self.checkpoint_dir is not None:
             callbacks.append(Checkpoint(self.checkpoint_dir, resume=self.resume))
@@ -240,7 +266,7 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
             "params": {k: list(v.shape) for k, v in module.state_dict().items()},
             **self._architecture(),
         }
-        backend = self._choose_backend(module, spec)
+        backend = self._choose_backend(module, spec, stops_early)
         # the compiled loop is single-threaded: one thread for the torch code around it
         n_threads = self._threads(0.0 if backend == "fast" else work)
         with thread_limits(n_threads):
