@@ -121,7 +121,7 @@ def build() -> str:
     summary = ", ".join(f"{counts[c]} {c}" for c in CATEGORIES)
     return (
         HEADER
-        + f"\n{len(CASES)} cases: {summary}.\n\n"
+        + f"\n## Every case\n\n{len(CASES)} cases: {summary}.\n\n"
         + "| # | category | input | message | exit | test |\n|---|---|---|---|---|---|\n"
         + "\n".join(rows)
         + "\n"

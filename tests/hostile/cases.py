@@ -159,7 +159,7 @@ for _fmt in FORMATS:
         _subject = f"events.{_fmt}"
         _ours = _name == "bit-flipped" and _fmt in _UNCHECKED  # as neyman writes it
         _what = f"events file .{_fmt} {_name.replace('-', ' ')}" + (
-            " (written by neyman)" if _ours else ""
+            " in its values (written by neyman)" if _ours else ""
         )
         _damage = _flip_values if _ours else _damage  # in the values, not unused metadata
         case(f"{_fmt}-{_name}", _cat, _what, _apply_damaged(_fmt, _damage, _ours), _subject, _fix)  # fmt: skip

@@ -810,6 +810,11 @@ def _hdf5_source(p: Path, tree: str | None) -> _Source:
                 part = _hdf5_slice(node, cols, all_cols, sl)
             except Exception as exc:  # damaged chunks, filters that are not installed, ...
                 msg = f"{p} cannot be read as HDF5 ({type(exc).__name__}: {_first_line(exc)}); is the file complete?"
+                if "filter returned failure" in str(exc):  # Fletcher-32 or a decompressor
+                    msg = (
+                        f"{p}: a block of values fails its checksum or decompression (HDF5: "
+                        f"{_first_line(exc)}); the file was changed or damaged: restore it"
+                    )
                 raise DataError(msg, path=str(p)) from None
             yield part, sl.stop - sl.start
         if n == 0:
