@@ -238,5 +238,7 @@ def test_require_split_names_the_minimum_and_the_counts() -> None:
     big.require_split(0.2, 0.3)
     parts = big.split(val=0.2, test=0.3, random_state=0)
     assert [int((p.y == c).sum()) for p in parts for c in (0, 1)] == [4, 4, 2, 2, 2, 2]
-    with pytest.raises(DataError, match="at least 6 events of each class .*training, test;"):
+    with pytest.raises(
+        DataError, match=r"at least 6 events of each class \(2 in each of training, test\)"
+    ):
         ds.require_split(0.0, 0.25)
