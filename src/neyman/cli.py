@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from neyman import __version__
-from neyman.errors import ConfigError, NeymanError, did_you_mean
+from neyman.errors import ConfigError, NeymanError, NeymanWarning, did_you_mean
 
 __all__ = ["build_parser", "main"]
 
@@ -278,6 +279,21 @@ def _generate_missing(args: argparse.Namespace) -> int:
     raise NeymanError(msg)
 
 
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """After a run that succeeded: each NeymanWarning once, as one line ``warning: ...``.
+
+    Other warnings go back to Python's handling. After an error only the error is printed:
+    it is the thing to fix first, and a warning would break its one line.
+    """
+    seen: set[str] = set()
+    for w in caught:
+        if not issubclass(w.category, NeymanWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        elif str(w.message) not in seen:
+            seen.add(str(w.message))
+            print(f"warning: {w.message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neyman`` command; returns the exit code."""
     parser = build_parser()
@@ -288,7 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "datasets" and args.action in ("info", "fetch") and not args.name:
         parser.error(f"datasets {args.action} needs a NAME")
     try:
-        code: int = args.handler(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NeymanWarning)
+            code: int = args.handler(args)
+        _show_warnings(caught)
     except NeymanError as exc:
         if args.debug:
             raise

@@ -1,7 +1,8 @@
 """Domain exceptions: one family, each refining the builtin it resembles.
 
 Every message names the file, column or key at fault and says how to fix it; the CLI prints
-it as one line (``error: ...``) and exits with code 2.
+it as one line (``error: ...``) and exits with code 2. A :class:`NeymanWarning` is input that
+may be fine (the run goes on; the CLI prints one line, ``warning: ...``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = [
     "MissingColumnError",
     "ModelError",
     "NeymanError",
+    "NeymanWarning",
     "did_you_mean",
     "short",
 ]
@@ -81,6 +83,11 @@ class ConfigError(NeymanError, ValueError):
 
 class ModelError(NeymanError, ValueError):
     """Bad model use: not fitted, wrong feature count, unreadable or foreign model file."""
+
+
+class NeymanWarning(UserWarning):
+    """Input that may be wrong but may be fine: the run goes on, and the message names the
+    thing and how to silence it (the CLI prints it as one line, ``warning: ...``)."""
 
 
 def did_you_mean(name: str, available: Iterable[str], *, limit: int = 8) -> str:

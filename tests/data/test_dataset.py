@@ -214,3 +214,31 @@ def test_text_feature_names_column_and_value(rng: np.random.Generator) -> None:
     df.loc[9, "b"] = "oops"
     with pytest.raises(DataError, match=r"column 'b' is not numeric \(event 9 holds 'oops'\)"):
         Dataset.from_frame(df, features=["a", "b"])
+
+
+def test_label_weight_or_truth_as_a_feature_is_refused() -> None:
+    from neyman.data.dataset import check_feature_roles
+
+    df = pd.DataFrame({"a": [1.0, 2.0], "w": [1.0, 1.0], "label": [0, 1]})
+    with pytest.raises(DataError, match="'w' is the weight column and is also listed") as err:
+        Dataset.from_frame(df, features=["a", "w"], weight="w")
+    assert err.value.key == "w"
+    with pytest.raises(DataError, match="'t' is the truth column and is read by the feature"):
+        check_feature_roles(["a", "t * 2"], truth="t", reads=lambda f: f.split())
+    check_feature_roles(["a", "b"], label="label", weight="w", truth="t")  # none of them
+
+
+def test_require_split_names_the_minimum_and_the_counts() -> None:
+    ds = Dataset(np.zeros((4, 1)), y=np.array([0, 1, 0, 1]), class_names=["bkg", "sig"])
+    with pytest.raises(DataError, match=r"at least 8 events of each class .*found bkg 2, sig 2"):
+        ds.require_split(0.2, 0.3)
+    # the minimum is the least n for which split() gives each part 2 events per class
+    n = 8
+    big = Dataset(np.zeros((2 * n, 1)), y=np.arange(2 * n) % 2)
+    big.require_split(0.2, 0.3)
+    parts = big.split(val=0.2, test=0.3, random_state=0)
+    assert [int((p.y == c).sum()) for p in parts for c in (0, 1)] == [4, 4, 2, 2, 2, 2]
+    with pytest.raises(
+        DataError, match=r"at least 6 events of each class \(2 in each of training, test\)"
+    ):
+        ds.require_split(0.0, 0.25)

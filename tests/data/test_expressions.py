@@ -16,6 +16,7 @@ from neyman.data.expressions import (
     evaluate_feature,
     evaluate_selection,
     parse_expression,
+    parse_selection,
     selection_columns,
 )
 from neyman.errors import ConfigError, DataError, MissingColumnError
@@ -253,3 +254,34 @@ def test_awkward_option_and_record_inputs() -> None:
     ]
     v, m = evaluate_feature("x", {"x": np.array([np.nan, 1.0])})
     assert np.isnan(v[0]) and not m.any()  # NaN in the data is not a missing object
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("a + b", r"^selection 'a \+ b' gives numbers, not true/false; .* 'a \+ b > 0'"),
+        ("x > 0 and abs(a)", r"has 'abs\(a\)', which gives numbers"),
+        ("sum(J > 30)", r"gives numbers.*'sum\(J > 30\) > 0'"),
+        ("2", "a number other than 0 or 1"),
+    ],
+)
+def test_selection_must_be_true_or_false(text: str, match: str) -> None:
+    cols = {"a": np.array([1.0, 2.0]), "b": np.array([0.0, 1.0]), "x": np.ones(2)}
+    cols["J"] = ak.Array([[40.0], []])
+    with pytest.raises(ConfigError, match=match):
+        parse_selection(text)
+    with pytest.raises(ConfigError, match=match):
+        evaluate_selection(text, cols)
+
+
+def test_flag_columns_are_true_or_false_and_counts_are_not() -> None:
+    cols = {
+        "flag": np.array([1, 0, 1]),
+        "ok": np.array([True, False, True]),
+        "n": np.array([0, 2, 1]),
+    }
+    assert evaluate_selection("flag", cols).tolist() == [True, False, True]
+    assert evaluate_selection("not ok or flag", cols).tolist() == [True, True, True]
+    assert evaluate_selection("1", cols).tolist() == [True] * 3  # ROOT's "select all"
+    with pytest.raises(ConfigError, match=r"reads 'n', which holds 2, not true/false.*'n > 0'"):
+        evaluate_selection("ok and n", cols)

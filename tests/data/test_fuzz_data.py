@@ -15,14 +15,17 @@ from hypothesis import strategies as st
 
 from neyman.data.expressions import evaluate_feature, evaluate_selection
 from neyman.data.io import read_table, write_table
-from neyman.errors import NeymanError
+from neyman.errors import NeymanError, NeymanWarning
 
 
 def _one_line(fn: Callable[[], object]) -> str | None:
-    """Run ``fn``; return the message of the NeymanError it raised (None when it returned)."""
+    """Run ``fn``; return the message of the NeymanError it raised (None when it returned).
+
+    A NeymanWarning (a CSV without its final newline) is one line too: its message counts.
+    """
     try:
         fn()
-    except NeymanError as exc:
+    except (NeymanError, NeymanWarning) as exc:
         return str(exc)
     return None
 

@@ -11,7 +11,7 @@ import pytest
 
 from neyman.data.cache import cache_path, cached_read_table, content_hash
 from neyman.data.io import iter_table, read_table, write_table
-from neyman.errors import DataError, MissingColumnError
+from neyman.errors import DataError, MissingColumnError, NeymanWarning
 
 
 @pytest.fixture
@@ -44,8 +44,9 @@ def test_csv_short_row_in_the_middle(tmp_path: Path) -> None:
 
 def test_csv_missing_final_newline_is_fine_when_complete(tmp_path: Path) -> None:
     path = tmp_path / "ok.csv"
-    path.write_text("a,b\n1,2\n3,4")  # no final newline, but complete
-    assert read_table(path)["b"].tolist() == [2, 4]
+    path.write_text("a,b\n1,2\n3,4")  # no final newline, but complete: read, with a warning
+    with pytest.warns(NeymanWarning, match="ok.csv does not end with a newline"):
+        assert read_table(path)["b"].tolist() == [2, 4]
     empty_field = tmp_path / "nan.csv"
     empty_field.write_text("a,b\n1,\n3,4\n")  # an empty field is NaN, not a short row
     assert read_table(empty_field)["b"].isna().tolist() == [True, False]
@@ -171,3 +172,80 @@ def test_cache_falls_back_to_source_for_jagged_and_errors(
     assert df["jet_pt[0]"].tolist() == [5.0]
     with pytest.raises(DataError, match=rf"in {path}:Events have no value for 'jet_pt\[0\]'"):
         cached_read_table(path, ["jet_pt[0]"])
+
+
+# ------------------------------------------------------------- checksums neyman writes
+def _flip_in_values(path: Path, values: np.ndarray) -> Path:
+    """Flip 8 bytes in the middle of ``values`` as stored raw (either byte order)."""
+    data = bytearray(path.read_bytes())
+    for order in "<>":  # little-endian first: 0/1 integers match shifted the other way
+        at = data.find(values[:4].astype(values.dtype.newbyteorder(order)).tobytes())
+        if at >= 0:
+            mid = at + 8 * (len(values) // 2)
+            data[mid : mid + 8] = bytes(b ^ 0xFF for b in data[mid : mid + 8])
+            bad = path.with_name("flipped" + path.suffix)
+            bad.write_bytes(bytes(data))
+            return bad
+    msg = "values not stored raw"
+    raise AssertionError(msg)  # pragma: no cover
+
+
+@pytest.mark.parametrize(("ext", "column"), [(".root", "b"), (".h5", "n")])
+def test_flipped_values_in_files_neyman_writes_are_caught(
+    tmp_path: Path, rng: np.random.Generator, ext: str, column: str
+) -> None:
+    # 120 random float64 do not compress: ROOT stores their basket raw, with no checksum of
+    # its own; HDF5's Fletcher-32 cannot see 0x00 flipped to 0xFF (the 0/1 column n). The
+    # SHA-256 record neyman writes beside them catches both.
+    n = 120
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "n": np.arange(n) % 2})
+    path = write_table(frame, tmp_path / f"e{ext}")
+    pd.testing.assert_frame_equal(read_table(path), frame, check_dtype=False)
+    bad = _flip_in_values(path, frame[column].to_numpy())
+    match = f"column '{column}' in .* does not match the checksum"
+    with pytest.raises(DataError, match=match) as err:
+        read_table(bad)
+    assert err.value.key == column
+    with pytest.raises(DataError, match="does not match the checksum"):
+        list(iter_table(bad, chunk_rows=50))
+    assert read_table(bad, ["a"])["a"].tolist() == frame["a"].tolist()  # 'a' is intact
+
+
+@pytest.mark.parametrize("ext", [".root", ".h5"])
+def test_files_from_elsewhere_have_no_record_and_read(
+    tmp_path: Path, frame: pd.DataFrame, ext: str
+) -> None:
+    path = tmp_path / f"e{ext}"
+    if ext == ".root":
+        import uproot
+
+        with uproot.recreate(path) as f:
+            f["Events"] = {c: frame[c].to_numpy() for c in frame.columns}
+    else:
+        import h5py
+
+        with h5py.File(path, "w") as f:
+            for c in frame.columns:
+                f.create_dataset(f"events/{c}", data=frame[c].to_numpy())
+    pd.testing.assert_frame_equal(read_table(path), frame)
+
+
+def test_damaged_checksum_record_is_named(tmp_path: Path, frame: pd.DataFrame) -> None:
+    import h5py
+
+    path = write_table(frame, tmp_path / "e.h5")
+    with h5py.File(path, "a") as f:
+        f["Events"].attrs["neyman_sha256"] = "{not json"
+    with pytest.raises(DataError, match="checksum record 'neyman_sha256' .* is damaged"):
+        read_table(path)
+
+
+def test_csv_without_final_newline_warns_naming_the_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text("a,b\n1.5,2.25\n3.5,4.2")  # perhaps 4.25 cut after its first decimal
+    with pytest.warns(NeymanWarning, match=r"cut.csv does not end with a newline.*'3.5,4.2'"):
+        assert read_table(path)["b"].tolist() == [2.25, 4.2]
+    with pytest.warns(NeymanWarning, match="end it with a newline"):
+        assert len(pd.concat(iter_table(path, chunk_rows=1))) == 2
+    path.write_text("a,b\n1.5,2.25\n3.5,4.2\n")
+    assert read_table(path)["b"].tolist() == [2.25, 4.2]  # no warning: they are errors here

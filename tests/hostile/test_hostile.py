@@ -1,5 +1,6 @@
 """The hostile battery: every bad input is a one-line error (exit 2), never a traceback,
-never a write outside the output, never a changed input, never a hang.
+never a write outside the output, never a changed input, never a hang. An input that may
+be fine (``Case.warns``) runs and prints one line ``warning: ...`` naming what to check.
 
 Cases live in :mod:`tests.hostile.cases`; their ids start with the harm they did before
 being handled (security, data-loss, hang, traceback, silent-wrong) or ``ok`` for inputs
@@ -78,6 +79,11 @@ def test_hostile(
     assert "Traceback" not in err
     if case.ok:
         assert rc == 0, err
+    elif case.warns:  # may be fine, may be wrong: the run goes on and says so in one line
+        assert rc == 0, err
+        warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+        assert len(warned) == 1, f"expected one warning line, got {err.splitlines()[:5]}"
+        assert case.subject in warned[0], f"{case.subject!r} not named in {warned[0]!r}"
     else:
         assert rc == 2, f"exit {rc}, expected 2 (stderr: {err[-500:]!r})"
         lines = [line for line in err.splitlines() if line.strip()]

@@ -84,11 +84,23 @@ class Workspace:
 
     # -- inputs ------------------------------------------------------------------------
 
-    def table(self, fmt: str, df: pd.DataFrame | None = None, name: str = "events") -> Path:
-        """Write ``df`` (default: the good events) as ``in/<name>.<fmt>``."""
+    def table(
+        self,
+        fmt: str,
+        df: pd.DataFrame | None = None,
+        name: str = "events",
+        *,
+        neyman: bool = False,
+    ) -> Path:
+        """Write ``df`` (default: the good events) as ``in/<name>.<fmt>``: as other tools
+        write it, or (``neyman``) with :func:`neyman.data.write_table`, checksums included."""
         df = events_frame() if df is None else df
         path = self.inputs / f"{name}.{fmt}"
-        if fmt == "csv":
+        if neyman:
+            from neyman.data import write_table
+
+            write_table(df, path, tree="events" if fmt == "h5" else "Events")
+        elif fmt == "csv":
             df.to_csv(path, index=False)
         elif fmt == "parquet":
             df.to_parquet(path, index=False)

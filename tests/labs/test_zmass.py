@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from rich.console import Console
+from scipy.stats import pearsonr
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import mean_squared_error
 
 from neyman.errors import ConfigError, DataError
 from neyman.labs import get_lab, zmass
@@ -20,13 +23,15 @@ MODELS = ("raw", "units", "features")
 
 
 @pytest.fixture(scope="module")
-def cms_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+def cms_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path, Any]:
     if not CMS.is_file():
         pytest.skip(f"shared data not present at {CMS}")
     out = tmp_path_factory.mktemp("zmass")
     buf = io.StringIO()
-    result = zmass.run(quick=True, out=out, console=Console(file=buf, width=140), data=str(CMS))
-    return result, buf.getvalue(), out
+    console = Console(file=buf, width=140)
+    answers = zmass.compute(quick=True, console=console, data=str(CMS))  # what run() does
+    result = zmass.render(answers, out, console)
+    return result, buf.getvalue(), out, answers
 
 
 def test_registered_as_a_lab() -> None:
@@ -105,14 +110,18 @@ def test_input_scales_counts_units_that_never_bend() -> None:
 
 
 def test_comparison_table_on_held_out_events(cms_run: Any) -> None:
-    result, text, out = cms_run
+    result, text, out, _ = cms_run
     a = result.answers
     assert a["n_test"] == 353  # a quarter of 1,412, never trained on
     assert a["n_train"] + a["n_test"] == 1412
+    # every figure of merit recomputed from the held-out masses and the predictions
+    y, preds = cms_run[3].y_test, cms_run[3].preds
+    assert len(y) == a["n_test"]
     for key in MODELS:
-        m = a["models"][key]
-        assert np.isfinite([m["mse"], m["bias"], m["rel_resolution"]]).all()
-        assert m["mse"] > 0 and m["rel_resolution"] > 0
+        m, sq = a["models"][key], (preds[key] - y) ** 2
+        assert m["mse"] == pytest.approx(mean_squared_error(y, preds[key]), rel=1e-12)
+        assert m["mse_error"] == pytest.approx(sq.std(ddof=1) / np.sqrt(len(sq)), rel=1e-9)
+        assert m["bias"] == pytest.approx(np.mean(preds[key] - y), rel=1e-6, abs=1e-9)
         assert m["rmse"] == pytest.approx(np.sqrt(m["mse"]), rel=1e-9)
     gain_u = a["models"]["raw"]["mse"] / a["models"]["units"]["mse"]
     gain_f = a["models"]["units"]["mse"] / a["models"]["features"]["mse"]
@@ -125,11 +134,18 @@ def test_comparison_table_on_held_out_events(cms_run: Any) -> None:
     else:
         gains = {"units": gain_u, "features": gain_f}
         assert a["mattered_more"] == max((k for k in helped if helped[k]), key=gains.__getitem__)
-    for key in MODELS:  # standard error of a mean of squared errors, recomputed from the MSE
-        assert 0 < a["models"][key]["mse_error"] < a["models"][key]["mse"]
-    # the mean-of-training baseline and the linear fit are what "what it learned" compares to
-    assert a["baseline_mse"] > 0 and a["raw_linear_mse"] > 0
-    assert -1 <= a["raw_corr_true"] <= 1
+    # the mean-of-training baseline and the linear fit ("what it learned" compares to them),
+    # recomputed with NumPy and scikit-learn on the same split of the same file
+    from neyman.datasets import cms_dielectron
+
+    train, _, test = cms_dielectron(str(CMS)).split(test=0.25, random_state=20261125)
+    y_train, y_test = np.asarray(train.y, np.float64), np.asarray(test.y, np.float64)
+    np.testing.assert_array_equal(y_test, y)
+    assert a["baseline_mse"] == pytest.approx(np.mean((y_test - y_train.mean()) ** 2), rel=1e-9)
+    linear = LinearRegression().fit(np.asarray(train.X, np.float64), y_train)
+    want = mean_squared_error(y_test, linear.predict(np.asarray(test.X, np.float64)))
+    assert a["raw_linear_mse"] == pytest.approx(want, rel=1e-4)  # float32 vs float64 inputs
+    assert a["raw_corr_true"] == pytest.approx(pearsonr(preds["raw"], y).statistic, rel=1e-9)
     for label in ("(c) raw", "(d) units", "(e) features", "10,901", "Units of 100 GeV divided"):
         assert label in text
     assert sorted(p.name for p in result.figures) == ["formula_check.png", "predicted_vs_true.png"]

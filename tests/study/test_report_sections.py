@@ -43,7 +43,7 @@ def test_input_edges_are_the_likelihood_methods() -> None:
 def test_settings_from_config() -> None:
     study = Study.from_dict(
         {
-            "data": {"builtin": "gaussian_mixture"},
+            "data": {"builtin": "gaussian_mixture", "builtin_options": {"d": 2}},
             "methods": [{"name": "f", "model": "fisher"}],
             "evaluation": {
                 "log_scores": True,
@@ -61,7 +61,10 @@ def test_settings_from_config() -> None:
 def test_bad_evaluation_keys_are_refused() -> None:
     from neyman.errors import ConfigError
 
-    base = {"data": {"builtin": "gaussian_mixture"}, "methods": [{"name": "f", "model": "fisher"}]}
+    base = {
+        "data": {"builtin": "gaussian_mixture", "builtin_options": {"d": 2}},
+        "methods": [{"name": "f", "model": "fisher"}],
+    }
     with pytest.raises(ConfigError, match="figure_of_merit"):
         Study.from_dict({**base, "evaluation": {"figure_of_merit": "s/b"}})
     with pytest.raises(ConfigError, match="asimov"):

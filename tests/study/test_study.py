@@ -124,6 +124,68 @@ def test_unknown_key_names_nearest(root_files: tuple[Path, Path]) -> None:
         parse_config(cfg)
 
 
+def test_a_typo_of_a_required_key_is_named_as_the_typo() -> None:
+    data = {"file": {"path": "e.csv"}, "label": "label", "features": ["a"]}
+    with pytest.raises(ConfigError, match=r"unknown key 'methds'; did you mean 'methods'"):
+        parse_config({"data": data, "methds": [{"name": "f", "model": "fisher"}]})
+    with pytest.raises(ConfigError, match=r"unknown key 'data.file.pth'; did you mean 'path'"):
+        parse_config({"data": {**data, "file": {"pth": "e.csv"}}, "methods": []})
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"d": 2, "n_evnts": 10}, r"builtin_options.n_evnts: gaussian_mixture has no option .*"
+         r"\(accepted: d, n, n_components"),
+        ({"d": 2, "n": "lots"}, r"builtin_options.n: 'lots' is not a valid int; gaussian_mixture takes n: int"),
+        ({"n": 10}, r"gaussian_mixture needs d \(int\)"),
+    ],
+)  # fmt: skip
+def test_builtin_options_are_checked_against_the_signature(
+    options: dict[str, object], match: str
+) -> None:
+    methods = [{"name": "f", "model": "fisher"}]
+    with pytest.raises(ConfigError, match=match):
+        parse_config(
+            {
+                "data": {"builtin": "gaussian_mixture", "builtin_options": options},
+                "methods": methods,
+            }
+        )
+    ok = {"builtin": "gaussian_mixture", "builtin_options": {"d": 2, "n": "50"}}
+    assert parse_config({"data": ok, "methods": methods}).data.builtin_options["n"] == 50
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"file": {"path": "e.csv"}, "features": ["a", "label"]}, "'label' is the label column"),
+        ({"file": {"path": "e.csv"}, "features": ["log(label + 1)"]}, "read by the feature"),
+        ({"file": {"path": "e.csv"}, "weight": "w", "features": ["a", "w"]}, "'w' is the weight"),
+    ],
+)
+def test_a_feature_may_not_be_the_label_weight_or_truth(
+    data: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"data.features: .*{match}"):
+        parse_config({"data": data, "methods": [{"name": "f", "model": "fisher"}]})
+    signal = {"signal": {"path": "s.csv"}, "background": {"path": "b.csv"}, "features": ["label"]}
+    parse_config({"data": signal, "methods": [{"name": "f", "model": "fisher"}]})  # no label column
+
+
+def test_too_few_events_for_the_split(tmp_path: Path) -> None:
+    write_table(
+        pd.DataFrame({"a": [0.1, 0.2, 0.3, 0.4], "label": [0, 1, 0, 1]}), tmp_path / "e.csv"
+    )
+    data = {"file": {"path": str(tmp_path / "e.csv")}, "features": ["a"]}
+    study = Study.from_dict({"data": data, "methods": [{"name": "f", "model": "fisher"}]})
+    with pytest.raises(
+        DataError, match=r"too few events for the study's split .* found background 2, signal 2"
+    ):
+        study.run(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_unknown_method(root_files: tuple[Path, Path]) -> None:
     sig, bkg = root_files
     with pytest.raises(ConfigError, match=r"unknown model 'bdtt'; did you mean 'bdt'"):

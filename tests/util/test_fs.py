@@ -95,3 +95,17 @@ def test_write_table_output_gets_the_umask_mode(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+def test_a_file_where_a_folder_should_be_is_named(tmp_path: Path) -> None:
+    from neyman._util.fs import check_parent_folders
+
+    blocker = tmp_path / "notadir"
+    blocker.write_text("x")
+    target = blocker / "deeper" / "out.csv"
+    with pytest.raises(ConfigError, match=r"notadir is a file, not a folder") as err:
+        with atomic_path(target):
+            pass  # pragma: no cover
+    assert err.value.path == str(blocker)
+    check_parent_folders(tmp_path / "missing" / "out.csv")  # missing folders are fine here
+    assert blocker.read_text() == "x"

@@ -28,6 +28,7 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_parent_folders",
     "ensure_under",
     "safe_name",
 ]
@@ -42,6 +43,24 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def check_parent_folders(target: str | os.PathLike[str]) -> None:
+    """Raise ConfigError when a parent of ``target`` is a regular file (or not a folder).
+
+    ``out/notadir/scored.csv`` with ``out/notadir`` a file would fail deep inside a writer
+    with ``NotADirectoryError``; this names the file in the way instead. Missing folders
+    are not an error here (each writer decides whether to create them).
+    """
+    for parent in Path(target).parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                msg = (
+                    f"cannot write {target}: {parent} is a file, not a folder; choose an "
+                    "output path in a folder (or move that file)"
+                )
+                raise ConfigError(msg, path=str(parent), value=str(target))
+            return
 
 
 @contextlib.contextmanager
@@ -62,6 +81,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     done
     """
     target = Path(target)
+    check_parent_folders(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     # mkstemp makes the file 0600; the file a user gets should have the process umask's
     # mode (0644 typically), as open() would have given it

@@ -13,6 +13,7 @@ from neyman.data.expressions import (
     evaluate_feature,
     evaluate_selection,
     parse_expression,
+    parse_selection,
 )
 from neyman.data.io import expand_paths, iter_table, read_table, write_table
 
@@ -28,6 +29,7 @@ __all__ = [
     "expand_paths",
     "iter_table",
     "parse_expression",
+    "parse_selection",
     "physics",
     "read_table",
     "write_table",

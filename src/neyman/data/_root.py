@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from neyman.data._integrity import RECORD
 from neyman.errors import DataError, MissingColumnError, did_you_mean, short
 
 __all__: list[str] = []
@@ -61,6 +62,7 @@ class RootTree:
     branches: dict[str, Branch]
     is_rntuple: bool
     aliases: dict[str, str] = field(default_factory=dict)  # short name -> full path
+    record: str | None = None  # the checksums neyman writes with a table (see _integrity)
 
     def resolve(self, name: str) -> str:
         """The full branch path of ``name`` (a full path, or a unique short name)."""
@@ -114,7 +116,14 @@ def open_tree(path: Path, tree: str | None) -> RootTree:
     except Exception as exc:
         msg = f"{path}:{tree} cannot be read by uproot ({type(exc).__name__}: {_first_line(exc)}); is the file complete?"
         raise DataError(msg, path=str(path), key=tree) from None
-    return RootTree(path, tree, obj, branches, is_rntuple, _aliases(branches))
+    record = None
+    if any(k.split(";")[0] == RECORD for k in classes):
+        try:
+            record = str(f[RECORD])
+        except Exception as exc:  # a damaged key
+            msg = f"{path}: the checksum record '{RECORD}' cannot be read ({_first_line(exc)}); is the file complete?"
+            raise DataError(msg, path=str(path), key=RECORD) from None
+    return RootTree(path, tree, obj, branches, is_rntuple, _aliases(branches), record)
 
 
 def _aliases(branches: dict[str, Branch]) -> dict[str, str]:

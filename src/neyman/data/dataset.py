@@ -8,7 +8,7 @@ is fit on the training part only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -19,7 +19,14 @@ from rich.table import Table
 
 from neyman.errors import DataError, MissingColumnError, did_you_mean, short
 
-__all__ = ["Dataset", "DatasetSplit", "Standardizer", "Summary", "check_weights"]
+__all__ = [
+    "Dataset",
+    "DatasetSplit",
+    "Standardizer",
+    "Summary",
+    "check_feature_roles",
+    "check_weights",
+]
 
 FloatArray = npt.NDArray[np.floating[Any]]
 NanPolicy = Literal["raise", "drop"]
@@ -108,6 +115,38 @@ def check_weights(
         raise DataError(msg, key=what)
 
 
+def check_feature_roles(
+    features: Sequence[str],
+    *,
+    label: str | None = None,
+    weight: str | None = None,
+    truth: str | None = None,
+    reads: Callable[[str], Sequence[str]] | None = None,
+) -> None:
+    """Refuse a feature that is (or reads) the label, weight or truth column.
+
+    A model given its own answer scores perfectly on every split and learns nothing.
+    ``reads`` maps a feature to the columns it reads (an expression such as ``label * 2``
+    reads ``label``); by default a feature reads the column of its own name.
+    """
+    for role, col in (("label", label), ("weight", weight), ("truth", truth)):
+        if col is None:
+            continue
+        for f in features:
+            if f == col:
+                how = "is also listed as a feature"
+            elif reads is not None and col in reads(f):
+                how = f"is read by the feature '{short(f, 80)}'"
+            else:
+                continue
+            why = "how much an event counts" if role == "weight" else "the answer"
+            msg = (
+                f"'{col}' is the {role} column and {how}; remove it from the features "
+                f"(a model must not see {why})"
+            )
+            raise DataError(msg, key=col, value=f)
+
+
 def _check_huge_features(X: np.ndarray, names: Sequence[str] | None) -> None:
     """Finite values beyond float32's range would silently become inf: refuse them."""
     if X.dtype.kind != "f" or X.dtype.itemsize <= 4 or X.size == 0:
@@ -124,6 +163,27 @@ def _check_huge_features(X: np.ndarray, names: Sequence[str] | None) -> None:
         f"beyond float32's range {FLOAT32_MAX:.2g}); rescale it (e.g. a unit or a log)"
     )
     raise DataError(msg, key=str(name), value=float(flat[row, col]))
+
+
+#: the fewest events of each class that each part of a split (train, val, test) must hold
+MIN_PER_PART = 2
+
+
+def _part_sizes(n: int, val: float, test: float) -> tuple[int, int, int]:
+    """Train, validation and test sizes of one class of ``n`` events in :meth:`Dataset.split`."""
+    n_test = round(test * n)
+    n_val = round(val * n)
+    return n - n_test - n_val, n_val, n_test
+
+
+def _least_per_class(val: float, test: float, k: int) -> int:
+    """The fewest events of a class for which every part of the split gets ``k`` or more."""
+    n = k
+    while True:  # ends: each part grows with n, since val + test < 1
+        sizes = _part_sizes(n, val, test)
+        if sizes[0] >= k and (test == 0 or sizes[2] >= k) and (val == 0 or sizes[1] >= k):
+            return n
+        n += 1
 
 
 def _as_1d(values: Any, n: int, what: str, dtype: Any = None) -> np.ndarray:
@@ -428,13 +488,41 @@ class Dataset:
             groups = [np.arange(n)]
         for g in groups:
             g = rng.permutation(g)
-            n_test = round(test * g.size)
-            n_val = round(val * g.size)
+            _, n_val, n_test = _part_sizes(g.size, val, test)
             parts[2].append(g[:n_test])
             parts[1].append(g[n_test : n_test + n_val])
             parts[0].append(g[n_test + n_val :])
         idx = [np.sort(np.concatenate(p)) for p in parts]
         return DatasetSplit(*(self.subset(i) for i in idx))
+
+    def require_split(
+        self, val: float, test: float, *, min_per_part: int = MIN_PER_PART, what: str = "split"
+    ) -> None:
+        """Raise DataError unless :meth:`split` gives every part ``min_per_part`` events per class.
+
+        Training, validation (when ``val > 0``) and test each need events of every class: a
+        classifier learns nothing from one class, and a ROC needs both. The message names the
+        events found per class and the least number per class that ``val``/``test`` need.
+        """
+        y = self._require_y("a split")
+        if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
+            return  # split() names the bad fractions
+        classes, counts = np.unique(y, return_counts=True)
+        need = _least_per_class(val, test, min_per_part)
+        if counts.min() >= need:
+            return
+        names = self.class_names or []
+        found = ", ".join(
+            f"{names[int(c)] if 0 <= int(c) < len(names) else c} {n}"
+            for c, n in zip(classes.tolist(), counts.tolist(), strict=True)
+        )
+        parts = ", ".join(p for p, f in (("training", 1), ("validation", val), ("test", test)) if f)
+        msg = (
+            f"too few events for the {what} (val={val:g}, test={test:g}): it needs at least "
+            f"{need} events of each class ({min_per_part} in each of {parts}); found {found}; "
+            "add events or loosen the selection"
+        )
+        raise DataError(msg, value=int(counts.min()))
 
     def kfold(
         self, k: int = 5, *, stratify: bool = True, random_state: int | None = None
@@ -511,9 +599,7 @@ class Dataset:
             if twice:
                 msg = f"feature {', '.join(repr(f) for f in twice)} is listed more than once; list each feature once"
                 raise DataError(msg, key=twice[0], available=feats)
-            if target is not None and target in feats:
-                msg = f"'{target}' is the label column and is also listed as a feature; remove it from the features (a model must not see the answer)"
-                raise DataError(msg, key=target)
+            check_feature_roles(feats, label=target, weight=weight, truth=truth)
             for f in feats:
                 if f not in cols:
                     msg = f"feature '{f}' not found{did_you_mean(f, cols)}"

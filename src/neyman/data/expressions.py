@@ -57,6 +57,7 @@ __all__ = [
     "evaluate_feature",
     "evaluate_selection",
     "parse_expression",
+    "parse_selection",
     "selection_columns",
 ]
 
@@ -373,6 +374,47 @@ def parse_expression(text: str) -> Expression:
     return Expression(text, tree, branches, indexed, is_name)
 
 
+def parse_selection(text: str) -> Expression:
+    """Parse a selection: an expression whose result is true or false for each event.
+
+    Comparisons, ``and``/``or``/``not`` of true/false parts, ``True``/``False`` (or 1 and
+    0: ROOT's "select all" is ``1``) and flag columns (0 or 1, checked when evaluated) are
+    true/false; arithmetic or a
+    function's number (``a + b``, ``sum(Jet_pt > 30)``) is refused with the comparison to
+    write instead. Raises :class:`ConfigError` (the message starts with ``selection``).
+
+    Examples
+    --------
+    >>> parse_selection("a + b")
+    Traceback (most recent call last):
+    ...
+    neyman.errors.ConfigError: selection 'a + b' gives numbers, not true/false; write a comparison such as 'a + b > 0'
+    """
+    try:
+        expr = parse_expression(text)
+    except ConfigError as exc:
+        msg = str(exc).replace("expression '", "selection '", 1)
+        raise ConfigError(msg, key=exc.key) from None
+    stack: list[ast.AST] = [expr.tree.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BoolOp):
+            stack.extend(node.values)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            stack.append(node.operand)
+        elif isinstance(node, ast.Constant) and node.value not in (0, 1):
+            detail = "is a number other than 0 or 1, not true/false; write a comparison"
+            raise _error(text, detail, "selection")
+        elif not isinstance(
+            node, ast.Compare | ast.Constant | ast.Name | ast.Attribute | ast.Subscript
+        ):
+            part = short(ast.unparse(node), 80)
+            where = "gives" if node is expr.tree.body else f"has '{part}', which gives"
+            detail = f"{where} numbers, not true/false; write a comparison such as '{part} > 0'"
+            raise _error(text, detail, "selection")
+    return expr
+
+
 def selection_columns(expr: str) -> list[str]:
     """The raw column names an expression reads, in order of first use."""
     return list(parse_expression(expr).branches)
@@ -520,13 +562,13 @@ class _Evaluator:
         if isinstance(node, ast.UnaryOp):
             v = self.ev(node.operand)
             if isinstance(node.op, ast.Not):
-                return _V(np.logical_not(self.truth(v)))
+                return _V(np.logical_not(self.truth(v, node.operand)))
             return _V(-v.data if isinstance(node.op, ast.USub) else v.data, v.missing)
         if isinstance(node, ast.BoolOp):
             fn = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
-            out = self.truth(self.ev(node.values[0]))
+            out = self.truth(self.ev(node.values[0]), node.values[0])
             for sub in node.values[1:]:
-                out = fn(out, self.truth(self.ev(sub)))
+                out = fn(out, self.truth(self.ev(sub), sub))
             return _V(out)
         if isinstance(node, ast.Compare):
             return self.compare(node)
@@ -534,12 +576,39 @@ class _Evaluator:
             return self.call(node)
         raise _not_allowed(self.expr.text, node)  # unreachable after _check_nodes
 
-    def truth(self, v: _V) -> Any:
-        """Truth per event (or per object): nonzero and not missing."""
+    def truth(self, v: _V, node: ast.AST) -> Any:
+        """Truth per event (or per object): nonzero and not missing.
+
+        In a selection, a value in a true/false place must be 0 or 1 (a flag column); a
+        count or a measurement there is refused rather than read as "nonzero".
+        """
+        if self.role == "selection":
+            self.check_flags(v, node)
         t = v.data != 0
         if v.missing is not None:
             t = t & ~v.missing
         return t
+
+    def check_flags(self, v: _V, node: ast.AST) -> None:
+        data = v.data
+        if v.jagged:
+            import awkward as ak
+
+            data = ak.to_numpy(ak.flatten(data, axis=None))
+        data = np.asarray(data)
+        if data.dtype == np.bool_:
+            return
+        if v.missing is not None and data.shape == np.shape(v.missing):
+            data = data[~np.asarray(v.missing, bool)]
+        bad = (data != 0) & (data != 1)
+        if np.any(bad):
+            first = data[bad].flat[0]
+            part = short(ast.unparse(node), 80)
+            detail = (
+                f"reads '{part}', which holds {first:g}, not true/false (0 or 1); write a "
+                f"comparison such as '{part} > 0'"
+            )
+            raise self.fail(detail)
 
     def compare(self, node: ast.Compare) -> _V:
         left = self.ev(node.left)
@@ -618,6 +687,8 @@ class _Evaluator:
 
 
 def _parse(text: str, role: Role) -> Expression:
+    if role == "selection":
+        return parse_selection(text)
     try:
         return parse_expression(text)
     except ConfigError as exc:
@@ -645,6 +716,8 @@ def _evaluate(text: str, arrays: Any, role: Role) -> tuple[_V, int]:
         raise ev.fail(why) from None
     if v.jagged:
         raise ev.fail(_jagged_hint(expr))
+    if role == "selection":
+        v = _V(ev.truth(v, expr.tree.body))
     return v, cols.n
 
 
@@ -721,12 +794,14 @@ def evaluate_selection(expr: str, columns: Mapping[str, Any]) -> np.ndarray:
     """Evaluate a selection on columns; return a boolean mask with one entry per event.
 
     A comparison on a missing object is False (``Jet_pt[0] > 30`` rejects events without
-    jets). Numbers count as true when nonzero.
+    jets). The result must be true/false (:func:`parse_selection`): a flag column holding
+    0 and 1 is, a number such as ``a + b`` is refused.
 
     Raises
     ------
     ConfigError
-        Syntax that is not allowed, a result that is a list per event, a runtime error.
+        Syntax that is not allowed, a result that is a list per event or numbers rather
+        than true/false, a runtime error.
     MissingColumnError
         A name that is not a column (the message suggests the nearest).
 
@@ -738,7 +813,4 @@ def evaluate_selection(expr: str, columns: Mapping[str, Any]) -> np.ndarray:
     [False, True]
     """
     v, n = _evaluate(expr, columns, "selection")
-    t = v.data != 0
-    if v.missing is not None:
-        t = t & ~v.missing
-    return _flat(_V(t), n, bool)
+    return _flat(v, n, bool)

@@ -14,6 +14,7 @@ import gzip
 import logging
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +23,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neyman._util.fs import atomic_path
+from neyman._util.fs import atomic_path, check_parent_folders
 from neyman.data import _root
+from neyman.data._integrity import RECORD, ColumnCheck, record_text
 from neyman.data.expressions import (
     Expression,
     _shown,
     evaluate_feature,
     evaluate_selection,
     parse_expression,
+    parse_selection,
 )
-from neyman.errors import ConfigError, DataError, MissingColumnError, did_you_mean, short
+from neyman.errors import (
+    ConfigError,
+    DataError,
+    MissingColumnError,
+    NeymanWarning,
+    did_you_mean,
+    short,
+)
 
 __all__ = [
     "SUPPORTED_READ",
@@ -171,7 +181,7 @@ def _plan(
         else:
             need(_parse_column(c, available, source))
     if where:
-        need(parse_expression(where))
+        need(parse_selection(where))
     return _Plan(out, plain, list(raw), where or None, source, derived)
 
 
@@ -362,8 +372,6 @@ def _read_csv(
     df = df[wanted] if list(df.columns) != wanted else df
     if len(df) and df.isna().to_numpy().any():  # a short row leaves NaN in its last fields
         _csv_short_row(path, len(available), has_header)
-    elif not _ends_with_newline(path):
-        _csv_short_row(path, len(available), has_header, last_only=True)
     for c in df.columns:
         if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
             _csv_text_among_numbers(path, df[c], str(c), has_header)
@@ -376,6 +384,30 @@ def _ends_with_newline(path: Path) -> bool:
     with path.open("rb") as fh:
         fh.seek(max(0, path.stat().st_size - 1))
         return fh.read(1) in (b"\n", b"\r")
+
+
+def _csv_check_end(path: Path, n_fields: int, has_header: bool) -> None:
+    """A CSV without a final newline may have been cut: refuse a short last line, warn otherwise.
+
+    A cut inside the last number leaves a shorter, valid number that no parser can tell
+    from a complete one; hand-written files often lack the final newline, so this warns
+    (:class:`~neyman.errors.NeymanWarning`, naming the file and its last line) rather than
+    refuses. A complete file ended with a newline is read without a word.
+    """
+    if _ends_with_newline(path):
+        return
+    _csv_short_row(path, n_fields, has_header, last_only=True)
+    with path.open("rb") as fh:  # the last line, for the message
+        fh.seek(max(0, path.stat().st_size - 200))
+        tail = fh.read().decode("utf-8", errors="replace").splitlines()
+    if not tail:
+        return  # an empty file: nothing was cut (and the readers say it is empty)
+    last = tail[-1]
+    msg = (
+        f"{path} does not end with a newline, so its last line ('{short(last, 80)}') may have "
+        "been cut; if the file is complete, end it with a newline"
+    )
+    warnings.warn(msg, NeymanWarning, stacklevel=1)  # one place: shown once per file
 
 
 def _csv_short_row(path: Path, n_fields: int, has_header: bool, *, last_only: bool = False) -> None:
@@ -706,9 +738,11 @@ def _csv_source(p: Path, names: Sequence[str] | None, header: bool | None) -> _S
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
         if chunk_rows is None:
             df = _read_csv(p, available, has_header, names, cols)
+            _csv_check_end(p, len(available), has_header)
             yield df, len(df)
             return
         yield from _csv_batches(p, available, names, header, cols, chunk_rows)
+        _csv_check_end(p, len(available), has_header)  # once the whole file has parsed
 
     return _Source(str(p), available, read)
 
@@ -759,8 +793,17 @@ def _csv_batches(
 
 def _hdf5_source(p: Path, tree: str | None) -> _Source:
     f, all_cols, node = _hdf5_columns(p, tree)
+    try:
+        record = node.attrs.get(RECORD) if hasattr(node, "keys") else None
+        check = ColumnCheck(None if record is None else str(record), node.name, str(p), str(p))
+    except Exception:
+        f.close()
+        raise
 
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
+        yield from check.wrap(_hdf5_chunks(cols, chunk_rows), cols)
+
+    def _hdf5_chunks(cols: list[str], chunk_rows: int | None) -> Chunks:
         n = _hdf5_len(node, all_cols)
         step = n if chunk_rows is None else chunk_rows
         for start in range(0, n, max(step, 1)):
@@ -769,6 +812,11 @@ def _hdf5_source(p: Path, tree: str | None) -> _Source:
                 part = _hdf5_slice(node, cols, all_cols, sl)
             except Exception as exc:  # damaged chunks, filters that are not installed, ...
                 msg = f"{p} cannot be read as HDF5 ({type(exc).__name__}: {_first_line(exc)}); is the file complete?"
+                if "filter returned failure" in str(exc):  # Fletcher-32 or a decompressor
+                    msg = (
+                        f"{p}: a block of values fails its checksum or decompression (HDF5: "
+                        f"{_first_line(exc)}); the file was changed or damaged: restore it"
+                    )
                 raise DataError(msg, path=str(p)) from None
             yield part, sl.stop - sl.start
         if n == 0:
@@ -798,7 +846,12 @@ def _root_source(p: Path, tree: str | None, columns: Sequence[str] | None) -> _S
             msg = f"{what}; nothing holds one number per event, so name columns (expressions)"
             raise DataError(msg, path=str(p), available=list(t.branches))
 
+    check = ColumnCheck(t.record, t.name, t.label, str(p))
+
     def read(cols: list[str], chunk_rows: int | None) -> Chunks:
+        yield from check.wrap(_root_chunks(cols, chunk_rows), cols)
+
+    def _root_chunks(cols: list[str], chunk_rows: int | None) -> Chunks:
         n = t.num_entries
         step = n if chunk_rows is None else chunk_rows
         for start in range(0, n, max(step, 1)):
@@ -1121,6 +1174,7 @@ def write_table(
     """
     p = Path(path)
     fmt = file_format(p, write=True)
+    check_parent_folders(p)
     if not p.parent.exists():
         msg = f"directory {p.parent} does not exist; create it first"
         raise DataError(msg, path=str(p))
@@ -1143,14 +1197,18 @@ def write_table(
             with uproot.recreate(tmp) as f:
                 t = f.mktree(tree, {c: v.dtype for c, v in cols.items()})
                 t.extend(cols)
+                # baskets that do not compress are stored raw, without a checksum
+                f[RECORD] = record_text(tree, cols)
         elif fmt == "hdf5":
             import h5py
 
             with h5py.File(tmp, "w") as f:
                 g = f.create_group(tree)
                 g.attrs["columns"] = [str(c) for c in df.columns]
+                g.attrs[RECORD] = record_text(g.name, {c: df[c].to_numpy() for c in df.columns})
                 for c in df.columns:
-                    g.create_dataset(str(c), data=df[c].to_numpy())
+                    # a Fletcher-32 checksum per chunk: a reader notices a flipped bit
+                    g.create_dataset(str(c), data=df[c].to_numpy(), fletcher32=True)
         else:  # npy
             with tmp.open("wb") as fh:
                 np.save(fh, df.to_numpy(dtype=np.float64), allow_pickle=False)

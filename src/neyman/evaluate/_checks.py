@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from neyman._util.weights import check_sample_weight
 from neyman.errors import ConfigError, DataError, did_you_mean
 
 FloatArray = NDArray[np.float64]
@@ -49,14 +50,12 @@ def check_lengths(**arrays: Any) -> int:
 
 
 def weights_or_ones(sample_weight: ArrayLike | None, n: int) -> FloatArray:
-    """Return the sample weights as float64, or ones when ``sample_weight`` is None."""
-    if sample_weight is None:
-        return np.ones(n, dtype=np.float64)
-    w = as_1d_float("sample_weight", sample_weight)
-    if len(w) != n:
-        msg = f"sample_weight has {len(w)} entries but there are {n} events; pass one per event"
-        raise DataError(msg)
-    return w
+    """Return the sample weights as float64, or ones when ``sample_weight`` is None.
+
+    Checked by :func:`neyman._util.weights.check_sample_weight` (numbers, one per event,
+    finite, a finite sum, not all zero).
+    """
+    return check_sample_weight(sample_weight, n)
 
 
 def binary_labels(y: ArrayLike, *, pos_label: Any = 1, name: str = "y") -> BoolArray:

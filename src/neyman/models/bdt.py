@@ -22,10 +22,10 @@ from numpy.typing import NDArray
 from scipy.special import expit, softmax
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import _check_sample_weight
 
 from neyman._util.fs import atomic_path
 from neyman._util.threads import resolve_threads
+from neyman._util.weights import check_sample_weight
 from neyman.errors import DataError, ModelError
 from neyman.models.base import (
     Constraint,
@@ -99,10 +99,7 @@ class _BDTBase(NeymanEstimator):
     ) -> NDArray[np.float64] | None:
         if sample_weight is None:
             return None
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if not np.all(np.isfinite(w)):
-            msg = f"{what} contains NaN or inf; fix or drop those events"
-            raise DataError(msg)
+        w = check_sample_weight(sample_weight, len(X), what=what)
         n_neg = int((w < 0).sum())
         if n_neg and self.negative_weights == "error":
             msg = (

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from neyman._util.fs import check_parent_folders
 from neyman.errors import ConfigError, NeymanError
 
 __all__ = ["OutputBusyError", "ReportWriter", "StudyInterrupted", "confined"]
@@ -112,6 +113,7 @@ class ReportWriter:
 
     # ------------------------------------------------------------------ lock
     def _acquire(self) -> None:
+        check_parent_folders(self.out)
         if not self.out.parent.is_dir():
             try:
                 self.out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from neyman._util.yamlsafe import load_yaml
-from neyman.errors import ConfigError, short
+from neyman.errors import ConfigError, did_you_mean, short
 from neyman.models.constraints import check_param
 from neyman.models.params import param_spec
 
@@ -34,6 +34,8 @@ __all__ = [
     "StudyConfig",
     "load_config",
     "parse_config",
+    "validate_builtin",
+    "validate_columns",
     "validate_expressions",
     "validate_methods",
 ]
@@ -366,7 +368,7 @@ def validate_expressions(cfg: StudyConfig, *, source: str = "config") -> None:
     Raises a one-line :class:`~neyman.errors.ConfigError` with ``key`` the config key
     (``data.features.<i>``, ``data.selection``, ``data.signal.selection``...).
     """
-    from neyman.data import parse_expression
+    from neyman.data import parse_expression, parse_selection
 
     d = cfg.data
     items: list[tuple[str, str]] = [
@@ -383,7 +385,7 @@ def validate_expressions(cfg: StudyConfig, *, source: str = "config") -> None:
             items.append((f"data.{role}.selection", src.selection))
     for key, text in items:
         try:
-            parse_expression(text)
+            (parse_selection if key.endswith("selection") else parse_expression)(text)
         except ConfigError as exc:
             msg = f"{source}: {key}: {exc}"
             raise ConfigError(msg, key=key, value=short(text)) from None
@@ -439,6 +441,101 @@ def validate_methods(cfg: StudyConfig, *, source: str = "config") -> None:
         raise ConfigError(msg, key="data.negative_weights", value=policy, available=refused)
 
 
+def validate_columns(cfg: StudyConfig, *, source: str = "config") -> None:
+    """Refuse a feature that is, or reads, the label, weight or truth column (as Dataset does).
+
+    The label is a column only for one labelled ``data.file``; signal and background files
+    are labelled by where they come from.
+    """
+    from neyman.data import parse_expression
+    from neyman.data.dataset import check_feature_roles
+    from neyman.errors import DataError
+
+    d = cfg.data
+    if d.features is None or d.builtin is not None:
+        return
+    try:
+        check_feature_roles(
+            d.features,
+            label=d.label if d.file is not None else None,
+            weight=d.weight,
+            truth=d.truth,
+            reads=lambda f: parse_expression(f).branches,
+        )
+    except DataError as exc:
+        msg = f"{source}: data.features: {exc}"
+        raise ConfigError(msg, key="data.features", value=exc.key) from None
+
+
+def validate_builtin(cfg: StudyConfig, *, source: str = "config") -> None:
+    """Check ``data.builtin_options`` against the built-in dataset function's signature.
+
+    An unknown option (with did-you-mean and the accepted ones), a missing required one,
+    or a value of the wrong type (``n: lots``) is a one-line
+    :class:`~neyman.errors.ConfigError` before anything runs; valid values replace the
+    given ones converted to the declared type (``n: "100"`` becomes 100).
+    """
+    d = cfg.data
+    if d.builtin is None:
+        return
+    import inspect
+    import typing
+
+    from pydantic import ConfigDict, TypeAdapter
+
+    from neyman.datasets.registry import DATASETS
+
+    if d.builtin not in DATASETS:
+        msg = f"{source}: data.builtin: no dataset named {short(d.builtin)!r}"
+        raise ConfigError(
+            msg + did_you_mean(d.builtin, DATASETS) + "; see `neyman datasets list`",
+            key="data.builtin",
+            value=short(d.builtin),
+            available=list(DATASETS),
+        )
+    loader = DATASETS[d.builtin].loader
+    params = inspect.signature(loader).parameters
+    accepted = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    open_ended = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    hints = typing.get_type_hints(loader)
+    for name, value in d.builtin_options.items():
+        key = f"data.builtin_options.{name}"
+        if name not in accepted:
+            if open_ended:
+                continue
+            hint = _hint(str(name), accepted)
+            msg = (
+                f"{source}: {key}: {d.builtin} has no option {short(name)!r}{hint} "
+                f"(accepted: {', '.join(accepted) or 'none'})"
+            )
+            raise ConfigError(msg, key=key, value=short(name), available=accepted)
+        if name not in hints:
+            continue
+        adapter: TypeAdapter[Any] = TypeAdapter(
+            hints[name], config=ConfigDict(arbitrary_types_allowed=True)
+        )
+        try:
+            d.builtin_options[name] = adapter.validate_python(value)
+        except ValidationError:
+            expected = params[name].annotation
+            msg = (
+                f"{source}: {key}: {short(repr(value), 200)} is not a valid {expected}; "
+                f"{d.builtin} takes {name}: {expected}"
+            )
+            raise ConfigError(msg, key=key, value=short(value, 200)) from None
+    missing = [
+        n
+        for n, p in params.items()
+        if p.default is p.empty and n in accepted and n not in d.builtin_options
+    ]
+    if missing:
+        needs = ", ".join(f"{n} ({params[n].annotation})" for n in missing)
+        msg = (
+            f"{source}: data.builtin_options: {d.builtin} needs {needs}; add it to builtin_options"
+        )
+        raise ConfigError(msg, key="data.builtin_options", available=accepted)
+
+
 def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The valid keys at a location of the config, for 'did you mean'."""
     current: Any = model
@@ -463,6 +560,16 @@ def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields) if hasattr(current, "model_fields") else []
 
 
+def _first_error(exc: ValidationError) -> Any:
+    """The error to report: an unknown key before anything else.
+
+    A typo such as ``methds`` makes pydantic report both the unknown key and the missing
+    ``methods``; the typo is the cause, so it is named (with its did-you-mean).
+    """
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def parse_config(doc: Any, *, source: str = "config") -> StudyConfig:
     """Validate a config mapping; raise ConfigError with one line naming the problem."""
     if not isinstance(doc, dict):
@@ -471,7 +578,7 @@ def parse_config(doc: Any, *, source: str = "config") -> StudyConfig:
     try:
         cfg = StudyConfig.model_validate(doc)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = _first_error(exc)
         loc = tuple(err["loc"])
         where = ".".join(str(p) for p in loc) or "config"
         if err["type"] == "extra_forbidden":
@@ -485,6 +592,8 @@ def parse_config(doc: Any, *, source: str = "config") -> StudyConfig:
         raise ConfigError(msg, key=where) from None
     validate_expressions(cfg, source=source)
     validate_methods(cfg, source=source)
+    validate_columns(cfg, source=source)
+    validate_builtin(cfg, source=source)
     return cfg
 
 
@@ -500,6 +609,6 @@ def load_config(path: Path) -> StudyConfig:
         if src is not None and not src.path.is_absolute():
             src.path = base / src.path
     opt_path = cfg.data.builtin_options.get("path")
-    if isinstance(opt_path, str) and not Path(opt_path).is_absolute():
+    if isinstance(opt_path, str | Path) and not Path(opt_path).is_absolute():
         cfg.data.builtin_options["path"] = str(base / opt_path)
     return cfg

@@ -286,6 +286,7 @@ class Study:
         if ds.n_events >= 2**24:  # positions travel as float32 features below
             msg = f"{ds.n_events} events: a study holds at most 16,777,215 events in memory"
             raise DataError(msg, value=ds.n_events)
+        ds.require_split(cfg.split.val, cfg.split.test, what="study's split")
         # Dataset.split draws the parts from y and the seed only; splitting a column of
         # positions with the same seed gives the positions of the parts of ds.split()
         positions = Dataset(np.arange(ds.n_events, dtype=np.float64)[:, None], y=ds.y).split(

@@ -51,6 +51,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from neyman._util.weights import check_sample_weight
 from neyman.errors import ConfigError, ModelError
 from neyman.train.callbacks import Callback, History, ProgressBar, TrainState
 
@@ -265,15 +266,17 @@ def _as_tensor(a: Any, device: torch.device, dtype: torch.dtype | None = None) -
 
 
 def _event_weights(sample_weight: Any, n: int, device: torch.device) -> torch.Tensor:
-    """Event weights as float32 on ``device``, divided by their mean (ones when None)."""
+    """Event weights as float32 on ``device``, divided by their mean (ones when None).
+
+    Checked by :func:`neyman._util.weights.check_sample_weight` (finite, one per event,
+    a positive sum).
+    """
     if sample_weight is None:
         return torch.ones(n, dtype=torch.float32, device=device)
-    wt = _as_tensor(sample_weight, device, torch.float32)
-    mean = float(wt.mean())
-    if not mean > 0:
-        msg = "sample_weight must have a positive mean; check the event weights"
-        raise ModelError(msg)
-    return wt / mean
+    if isinstance(sample_weight, torch.Tensor):
+        sample_weight = sample_weight.detach().cpu().numpy()
+    w = check_sample_weight(sample_weight, n, positive_sum=True)
+    return _as_tensor(w / w.mean(), device, torch.float32)
 
 
 def epoch_permutation(n: int, seed: int) -> torch.Tensor:

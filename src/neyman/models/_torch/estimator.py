@@ -419,7 +419,7 @@ class _TorchEstimator(_ReportMixin, _PersistMixin, NeymanEstimator):
             msg = f"validation_data has {len(Xv)} events in X but {len(yv)} in y"
             raise DataError(msg, key="validation_data")
         targets, _ = self._encode_targets(yv, fitting=False)
-        wv = check_weights(data[2], Xv) if len(data) == 3 else None
+        wv = check_weights(data[2], Xv, "validation sample weight") if len(data) == 3 else None
         return Xv, targets, wv
 
     # -- prediction -------------------------------------------------------------------

@@ -12,24 +12,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import _check_sample_weight
 
+from neyman._util.weights import check_sample_weight
 from neyman.errors import DataError
 
 __all__ = ["check_weights", "split_validation"]
 
 
-def check_weights(sample_weight: Any, X: NDArray[Any]) -> NDArray[np.float32] | None:
-    """``sample_weight`` as float32 of shape (n,), checked finite with a positive sum."""
+def check_weights(
+    sample_weight: Any, X: NDArray[Any], what: str = "sample_weight"
+) -> NDArray[np.float32] | None:
+    """``sample_weight`` as float32 of shape (n,), checked finite with a positive sum.
+
+    The checks are :func:`neyman._util.weights.check_sample_weight`'s; None stays None.
+    """
     if sample_weight is None:
         return None
-    w = _check_sample_weight(sample_weight, X.reshape(len(X), -1), dtype=np.float64)
-    if not np.all(np.isfinite(w)):
-        msg = "sample_weight contains NaN or inf; fix or drop those events"
-        raise DataError(msg, key="sample_weight")
-    if not w.sum() > 0:
-        msg = "sample_weight must have a positive sum; check the event weights"
-        raise DataError(msg, key="sample_weight")
+    w = check_sample_weight(sample_weight, len(X), what=what, positive_sum=True)
     out: NDArray[np.float32] = np.asarray(w, dtype=np.float32)
     return out
 
