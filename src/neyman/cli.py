@@ -44,8 +44,19 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from neyman.study.run import Study
 
     study = Study(cfg)
+    if _follower_rank():  # torchrun: ranks other than 0 only join the DDP trainings
+        from neyman.study.engines import train_as_rank
+
+        train_as_rank(study, use_cache=not args.no_cache)
+        return 0
     try:
-        study.run(Path(args.output), console=_console(), use_cache=not args.no_cache)
+        study.run(
+            Path(args.output),
+            console=_console(),
+            use_cache=not args.no_cache,
+            scheduler=args.scheduler,
+            nproc=args.nproc,
+        )
     except KeyboardInterrupt:
         print(
             f"error: study interrupted; nothing written to {args.output} (a previous report there is kept)",
@@ -53,6 +64,14 @@ def _cmd_study(args: argparse.Namespace) -> int:
         )
         return 130
     return 0
+
+
+def _follower_rank() -> bool:
+    """True on a torchrun rank other than 0."""
+    from neyman.study.engines import torchrun_world
+
+    world = torchrun_world()
+    return world is not None and world[0] != 0
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
@@ -215,6 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="study config (YAML)")
     p.add_argument("-o", "--output", default="neyman-report", help="report directory")
     p.add_argument("--no-cache", action="store_true", help="do not use the Parquet data cache")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="local:N or tcp://HOST:PORT: read, train (BDT: xgboost.dask) and score on a "
+        "Dask cluster (engine: dask); workers must share the output's filesystem",
+    )
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        help="train the MLPs with DistributedDataParallel on N CPU processes (gloo); "
+        "under torchrun the launcher's processes",
+    )
     p.set_defaults(handler=_cmd_study)
 
     p = sub.add_parser("apply", help="add a model's score to every event of a file")

@@ -29,19 +29,18 @@ from rich.table import Table
 import neyman
 from neyman.data import Dataset, Standardizer
 from neyman.errors import DataError, MissingColumnError, short
-from neyman.models.pipeline import Events, read_events, standardise
+from neyman.models.pipeline import Events, standardise
 from neyman.study._output import ReportWriter
 from neyman.study.apply import apply_model
 from neyman.study.config import SourceConfig, StudyConfig, load_config, parse_config
+from neyman.study.engines import LocalEngine
 from neyman.study.methods import (
     MethodResult,
     Prepared,
     build_estimator,
     evaluate_method,
-    fit_method,
     method_pipeline,
     save_method,
-    score_method,
     score_of,
 )
 from neyman.study.weights import WeightPolicy, policy_weights, weight_summary
@@ -161,6 +160,8 @@ class Study:
 
     def __init__(self, config: StudyConfig) -> None:
         self.config = config
+        #: reads, fits and scores (see :mod:`neyman.study.engines`); set by :meth:`run`
+        self.engine: LocalEngine = LocalEngine()
 
     @classmethod
     def from_yaml(cls, path: Path) -> Study:
@@ -182,7 +183,7 @@ class Study:
             special["data.label"] = d.label
         extra = [c for c in special.values() if c is not None]
         try:
-            ev = read_events(
+            ev = self.engine.read(
                 src.path,
                 d.features,
                 tree=src.tree,
@@ -320,6 +321,8 @@ class Study:
         console: Console | None = None,
         use_cache: bool = True,
         validation_weights: bool = True,
+        scheduler: str | None = None,
+        nproc: int = 1,
     ) -> StudyResult:
         """Train and evaluate every method; write the report directory ``out``.
 
@@ -329,10 +332,16 @@ class Study:
         a temporary sibling directory and swapped into place when complete; a second study
         on the same ``out`` meanwhile is refused. ``validation_weights=False`` validates
         without weights (a diagnostic of what unweighted early stopping does).
+        ``scheduler`` (``local:N`` or ``tcp://HOST:PORT``) runs with ``engine: dask`` (the
+        config's ``engine: dask`` without it starts ``local:2``); ``nproc`` > 1 trains the
+        MLPs with DDP on that many processes (see :mod:`neyman.study.engines`).
         """
+        from neyman.study.engines import study_engine
+
         console = console or Console(highlight=False)
         with ReportWriter(out) as writer:
-            result = self._run_into(writer, console, use_cache, validation_weights)
+            with study_engine(self, writer.path(".shards"), scheduler, nproc):
+                result = self._run_into(writer, console, use_cache, validation_weights)
             writer.commit()
         result.out = writer.out
         console.print(result.table())
@@ -351,6 +360,7 @@ class Study:
         data.ds.require_classes(2)
         ds = data.ds.check_finite()
         prepared, idx = self.prepare(ds)
+        self.engine.bind(data, idx, prepared)
         console.print(
             f"[bold]{cfg.name}[/]: {ds.n_events} events, {ds.n_features} features; train "
             f"{prepared.train.n_events}, val {prepared.val.n_events}, test {prepared.test.n_events}"
@@ -372,10 +382,10 @@ class Study:
             task = progress.add_task("training", total=len(cfg.methods))
             for m in cfg.methods:
                 progress.update(task, description=f"training {m.name}")
-                est, fit_s = fit_method(
+                est, fit_s = self.engine.fit(
                     build_estimator(m, cfg), m, prepared, validation_weights=validation_weights
                 )
-                scores = score_method(est, m, prepared)
+                scores = self.engine.score(est, m, prepared)
                 results.append(evaluate_method(est, m, scores, prepared, cfg, fit_s))
                 pipe = method_pipeline(est, m, prepared, cfg, tree)
                 save_method(pipe, writer.path(Path("models") / m.name))
