@@ -17,6 +17,7 @@ are identical; the scores differ only through training:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ def test_dask_engine_matches_local(tmp_path: Path, cluster: Any) -> None:
     assert a["bdt"] > 0.7 and a["mlp"] > 0.7  # a problem where the models can differ
     assert abs(a["bdt"] - b["bdt"]) < 0.003
     assert abs(a["mlp"] - b["mlp"]) < 0.003
+    info = json.loads((tmp_path / "dask" / "metrics.json").read_text())["info"]
+    assert info["engine"] == "dask, 2 workers"
     # the same report and model directories, and the same test events in the same order
     assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
     ta = pd.read_parquet(tmp_path / "local" / TEST_SCORES)

@@ -9,6 +9,7 @@ tolerance: 0.005 on 1,310 test events is about a third of the AUC's statistical 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,8 @@ def test_study_nproc_two_matches_one(tmp_path: Path) -> None:
     assert m1.auc > 0.7
     assert abs(m2.auc - m1.auc) < 0.005
     assert not (tmp_path / "two" / ".shards").exists()
+    info = json.loads((tmp_path / "two" / "metrics.json").read_text())["info"]
+    assert info["engine"] == "local, MLPs with DDP on 2 processes"
 
 
 def test_nproc_refuses_what_ddp_lacks(tmp_path: Path) -> None:
@@ -43,3 +46,34 @@ def test_nproc_refuses_what_ddp_lacks(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         study.run(tmp_path / "out", nproc=0)
     assert err.value.key == "nproc"
+
+
+@pytest.mark.slow
+def test_study_under_torchrun(tmp_path: Path) -> None:
+    """``torchrun --nproc-per-node 2 neyman study``: rank 0 writes the report, DDP on both."""
+    import shutil
+    import subprocess
+    import sys
+
+    import yaml
+
+    if shutil.which("torchrun") is None:
+        pytest.skip("torchrun is not on PATH")
+    write_inputs(tmp_path / "in")
+    config = tmp_path / "study.yaml"
+    config.write_text(yaml.safe_dump(study_config(tmp_path / "in", [MLP])))
+    script = "import sys; from neyman.cli import main; sys.exit(main(sys.argv[1:]))"
+    (tmp_path / "run.py").write_text(script)
+    subprocess.run(
+        [
+            sys.executable, "-m", "torch.distributed.run", "--standalone",
+            "--nproc-per-node", "2", str(tmp_path / "run.py"),
+            "study", str(config), "-o", str(tmp_path / "out"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )  # fmt: skip
+    info = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert info["info"]["engine"] == "local, MLPs with DDP on 2 processes"
+    assert info["methods"][0]["auc"] > 0.7

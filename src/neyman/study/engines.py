@@ -159,6 +159,10 @@ class LocalEngine:
         self.nproc = nproc
         self.scratch = scratch
 
+    def describe(self) -> str:
+        """Where the study ran, for ``metrics.json`` (``info.engine``)."""
+        return "local" if self.nproc <= 1 else f"local, MLPs with DDP on {self.nproc} processes"
+
     def read(self, path: Any, features: Sequence[str], **kw: Any) -> Events:
         """Read one source (a file, glob or list) with the model pipeline's reader."""
         return read_events(path, features, **kw)
@@ -262,6 +266,12 @@ class DaskEngine(LocalEngine):
         self.counts: list[list[int]] = []
         self._rows: list[NDArray[np.intp]] = []
 
+    def describe(self) -> str:
+        """Where the study ran, for ``metrics.json`` (``info.engine``)."""
+        workers = len(self.client.scheduler_info().get("workers", {}))
+        ddp = f", MLPs with DDP on {self.nproc} processes" if self.nproc > 1 else ""
+        return f"dask, {workers} workers{ddp}"
+
     def read(self, path: Any, features: Sequence[str], **kw: Any) -> Events:
         """Read every file of one source as a Dask task; concatenate like ``read_events``."""
         from neyman.data.io import expand_paths
@@ -310,6 +320,7 @@ class DaskEngine(LocalEngine):
             [int((part[a:b] == k).sum()) for k in range(3)]
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         ]
+        self.files = []  # the scheduler keeps each read until its piece is built, then frees it
 
     def _cols(self, m: MethodConfig, prepared: Prepared) -> list[int]:
         names = list(prepared.train.feature_names or [])

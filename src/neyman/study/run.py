@@ -398,6 +398,7 @@ class Study:
         if cfg.data.weight is not None:
             console.print(_weights_line(result.info["weights"]))
         result.info["events"] = data.counts
+        result.info["engine"] = self.engine.describe()
         result.info["validation_weights"] = validation_weights
         self._write_test_scores(writer, data, idx[2], prepared, test_scores)
         inputs = self._report_inputs(data, ds, idx, prepared, test_scores)
