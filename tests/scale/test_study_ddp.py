@@ -77,3 +77,22 @@ def test_study_under_torchrun(tmp_path: Path) -> None:
     info = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert info["info"]["engine"] == "local, MLPs with DDP on 2 processes"
     assert info["methods"][0]["auc"] > 0.7
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [(["--nproc", "0"], "nproc"), (["--scheduler", "spark://x"], "scheduler")],
+)
+def test_cli_study_refuses_bad_flags(
+    tmp_path: Path, flags: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from neyman.cli import main
+
+    config = tmp_path / "study.yaml"
+    config.write_text(yaml.safe_dump(study_config(tmp_path, [MLP])))
+    assert main(["study", str(config), "-o", str(tmp_path / "out"), *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and named in err and "\n" not in err
+    assert not (tmp_path / "out").exists()

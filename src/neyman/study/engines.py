@@ -67,7 +67,8 @@ def check_streamable(cfg: StudyConfig, *, ddp: bool, dask: bool) -> None:
     """Refuse, before any work, the settings that streamed or distributed training lacks.
 
     Streamed and DDP MLPs train without validation-driven steps (``early_stopping``,
-    ``lr_schedule``); DDP uses Adam only; the Dask engine reads files. Raises a one-line :class:`~neyman.errors.ConfigError` naming the key.
+    ``lr_schedule``); DDP uses Adam only; the Dask engine reads files. Raises a one-line
+    :class:`~neyman.errors.ConfigError` naming the key.
     """
     how = "--nproc (DDP)" if ddp else "engine: dask"
     if dask and cfg.data.builtin is not None:
@@ -83,8 +84,8 @@ def check_streamable(cfg: StudyConfig, *, ddp: bool, dask: bool) -> None:
         if bad:
             msg = (
                 f"methods.{i}.params.{bad[0]}: method '{m.name}' with {how} trains from a "
-                f"stream without validation steps (Adam only with DDP); remove {bad[0]} or "
-                "run without it"
+                f"stream without validation steps (and with Adam only under DDP); remove "
+                f"{bad[0]}, or run with engine: local and without --nproc"
             )
             raise ConfigError(msg, key=f"methods.{i}.params.{bad[0]}")
 
