@@ -44,13 +44,15 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from neyman.study.run import Study
 
     study = Study(cfg)
-    if _follower_rank():  # torchrun: ranks other than 0 only join the DDP trainings
-        from neyman.study.engines import train_as_rank
+    from neyman.scale.study import run_study, torchrun_world, train_as_rank
 
+    world = torchrun_world()
+    if world is not None and world[0] != 0:  # other torchrun ranks only join the DDP fits
         train_as_rank(study, use_cache=not args.no_cache)
         return 0
     try:
-        study.run(
+        run_study(
+            study,
             Path(args.output),
             console=_console(),
             use_cache=not args.no_cache,
@@ -64,14 +66,6 @@ def _cmd_study(args: argparse.Namespace) -> int:
         )
         return 130
     return 0
-
-
-def _follower_rank() -> bool:
-    """True on a torchrun rank other than 0."""
-    from neyman.study.engines import torchrun_world
-
-    world = torchrun_world()
-    return world is not None and world[0] != 0
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:

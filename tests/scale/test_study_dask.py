@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 
 from neyman.errors import ConfigError
+from neyman.scale.study import run_study
 from neyman.study import Study
 from neyman.study.run import TEST_SCORES
 
@@ -57,8 +58,10 @@ def test_dask_engine_matches_local(tmp_path: Path, cluster: Any) -> None:
     write_inputs(tmp_path / "in")
     cfg = study_config(tmp_path / "in", [BDT, MLP])
     local = Study.from_dict(cfg).run(tmp_path / "local")
-    on_dask = Study.from_dict({**cfg, "engine": "dask"}).run(
-        tmp_path / "dask", scheduler=cluster.scheduler_address
+    on_dask = run_study(
+        Study.from_dict({**cfg, "engine": "dask"}),
+        tmp_path / "dask",
+        scheduler=cluster.scheduler_address,
     )
     a = {m.name: m.auc for m in local.methods}
     b = {m.name: m.auc for m in on_dask.methods}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from neyman.errors import ConfigError
+from neyman.scale.study import run_study
 from neyman.study import Study
 
 from ._study_files import MLP, study_config, write_inputs
@@ -24,7 +25,7 @@ def test_study_nproc_two_matches_one(tmp_path: Path) -> None:
     write_inputs(tmp_path / "in")
     cfg = study_config(tmp_path / "in", [MLP])
     one = Study.from_dict(cfg).run(tmp_path / "one")
-    two = Study.from_dict(cfg).run(tmp_path / "two", nproc=2)
+    two = run_study(Study.from_dict(cfg), tmp_path / "two", nproc=2)
     [m1], [m2] = one.methods, two.methods
     assert m2.history is not None
     loss = m2.history["loss"]
@@ -41,10 +42,10 @@ def test_nproc_refuses_what_ddp_lacks(tmp_path: Path) -> None:
     sgd = {**MLP, "params": {**MLP["params"], "optimizer": "sgd"}}  # type: ignore[dict-item]
     study = Study.from_dict(study_config(tmp_path, [sgd]))
     with pytest.raises(ConfigError) as err:
-        study.run(tmp_path / "out", nproc=2)
+        run_study(study, tmp_path / "out", nproc=2)
     assert err.value.key == "methods.0.params.optimizer"
     with pytest.raises(ConfigError) as err:
-        study.run(tmp_path / "out", nproc=0)
+        run_study(study, tmp_path / "out", nproc=0)
     assert err.value.key == "nproc"
 
 

@@ -321,8 +321,7 @@ class Study:
         console: Console | None = None,
         use_cache: bool = True,
         validation_weights: bool = True,
-        scheduler: str | None = None,
-        nproc: int = 1,
+        engine: LocalEngine | None = None,
     ) -> StudyResult:
         """Train and evaluate every method; write the report directory ``out``.
 
@@ -332,16 +331,19 @@ class Study:
         a temporary sibling directory and swapped into place when complete; a second study
         on the same ``out`` meanwhile is refused. ``validation_weights=False`` validates
         without weights (a diagnostic of what unweighted early stopping does).
-        ``scheduler`` (``local:N`` or ``tcp://HOST:PORT``) runs with ``engine: dask`` (the
-        config's ``engine: dask`` without it starts ``local:2``); ``nproc`` > 1 trains the
-        MLPs with DDP on that many processes (see :mod:`neyman.study.engines`).
+        ``engine`` reads, fits and scores (:mod:`neyman.study.engines`; one process when
+        None); :func:`neyman.scale.study.run_study` picks a Dask or DDP engine from
+        ``--scheduler``/``--nproc`` and the config's ``engine``.
         """
-        from neyman.study.engines import study_engine
-
         console = console or Console(highlight=False)
+        self.engine = engine if engine is not None else LocalEngine()
         with ReportWriter(out) as writer:
-            with study_engine(self, writer.path(".shards"), scheduler, nproc):
+            self.engine.scratch = writer.path(".shards")  # removed by close(), before commit
+            try:
                 result = self._run_into(writer, console, use_cache, validation_weights)
+            finally:
+                self.engine.close()
+                self.engine = LocalEngine()
             writer.commit()
         result.out = writer.out
         console.print(result.table())
