@@ -126,7 +126,12 @@ def main(quick: bool = False) -> Report:
         write_files(big, n_big, seed=100)
         rep.add("writing the files", time.perf_counter() - t0, ".1f", unit=" s")
         mlp = _child("mlp", big, 1, Path(tmp) / "cache-mlp")
-        rep.add("MLP 28-64-64-1: moments pass + one epoch (fit_stream)", mlp["seconds"], ".1f", unit=" s")
+        rep.add(
+            "MLP 28-64-64-1: moments pass + one epoch (fit_stream)",
+            mlp["seconds"],
+            ".1f",
+            unit=" s",
+        )
         rep.add("MLP: peak RSS of the process", mlp["rss"], ".0f", 1500, higher=False, unit=" MB")
         bdt = _child("bdt", big, 1, Path(tmp) / "cache-bdt")
         rep.add("BDT 100 trees depth 4 (external memory)", bdt["seconds"], ".1f", unit=" s")
