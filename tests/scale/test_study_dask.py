@@ -30,7 +30,7 @@ from neyman.scale.study import run_study
 from neyman.study import Study
 from neyman.study.run import TEST_SCORES
 
-from ._study_files import BDT, MLP, study_config, write_inputs
+from ._study_files import BDT, MLP, study_config
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("dask.dataframe")
@@ -54,10 +54,8 @@ def _tree(out: Path) -> list[str]:
     return sorted(str(p.relative_to(out)) for p in out.rglob("*"))
 
 
-def test_dask_engine_matches_local(tmp_path: Path, cluster: Any) -> None:
-    write_inputs(tmp_path / "in")
-    cfg = study_config(tmp_path / "in", [BDT, MLP])
-    local = Study.from_dict(cfg).run(tmp_path / "local")
+def test_dask_engine_matches_local(tmp_path: Path, cluster: Any, local_study: Any) -> None:
+    cfg, local = local_study.config, local_study.result
     on_dask = run_study(
         Study.from_dict({**cfg, "engine": "dask"}),
         tmp_path / "dask",
@@ -71,8 +69,8 @@ def test_dask_engine_matches_local(tmp_path: Path, cluster: Any) -> None:
     info = json.loads((tmp_path / "dask" / "metrics.json").read_text())["info"]
     assert info["engine"] == "dask, 2 workers"
     # the same report and model directories, and the same test events in the same order
-    assert _tree(tmp_path / "local") == _tree(tmp_path / "dask")
-    ta = pd.read_parquet(tmp_path / "local" / TEST_SCORES)
+    assert _tree(local_study.out) == _tree(tmp_path / "dask")
+    ta = pd.read_parquet(local_study.out / TEST_SCORES)
     tb = pd.read_parquet(tmp_path / "dask" / TEST_SCORES)
     for col in ("source", "entry", "label", "weight_raw", "weight"):
         np.testing.assert_array_equal(ta[col].to_numpy(), tb[col].to_numpy())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,12 +22,11 @@ from neyman.study import Study
 from ._study_files import MLP, study_config, write_inputs
 
 
-def test_study_nproc_two_matches_one(tmp_path: Path) -> None:
-    write_inputs(tmp_path / "in")
-    cfg = study_config(tmp_path / "in", [MLP])
-    one = Study.from_dict(cfg).run(tmp_path / "one")
+def test_study_nproc_two_matches_one(tmp_path: Path, local_study: Any) -> None:
+    cfg = study_config(local_study.inputs, [MLP])  # the MLP alone: same seed, same network
     two = run_study(Study.from_dict(cfg), tmp_path / "two", nproc=2)
-    [m1], [m2] = one.methods, two.methods
+    [m1] = [m for m in local_study.result.methods if m.name == "mlp"]
+    [m2] = two.methods
     assert m2.history is not None
     loss = m2.history["loss"]
     assert len(loss) == MLP["params"]["epochs"]  # type: ignore[index]
