@@ -45,8 +45,21 @@ def _cmd_study(args: argparse.Namespace) -> int:
     from neyman.study.run import Study
 
     study = Study(cfg)
+    from neyman.scale.study import run_study, torchrun_world, train_as_rank
+
+    world = torchrun_world()
+    if world is not None and world[0] != 0:  # other torchrun ranks only join the DDP fits
+        train_as_rank(study, use_cache=not args.no_cache)
+        return 0
     try:
-        study.run(Path(args.output), console=_console(), use_cache=not args.no_cache)
+        run_study(
+            study,
+            Path(args.output),
+            console=_console(),
+            use_cache=not args.no_cache,
+            scheduler=args.scheduler,
+            nproc=args.nproc,
+        )
     except KeyboardInterrupt:
         print(
             f"error: study interrupted; nothing written to {args.output} (a previous report there is kept)",
@@ -216,6 +229,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="study config (YAML)")
     p.add_argument("-o", "--output", default="neyman-report", help="report directory")
     p.add_argument("--no-cache", action="store_true", help="do not use the Parquet data cache")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="local:N or tcp://HOST:PORT: read, train (BDT: xgboost.dask) and score on a "
+        "Dask cluster (engine: dask); workers must share the output's filesystem",
+    )
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        help="train the MLPs with DistributedDataParallel on N CPU processes (gloo); "
+        "under torchrun the launcher's processes",
+    )
     p.set_defaults(handler=_cmd_study)
 
     p = sub.add_parser("apply", help="add a model's score to every event of a file")

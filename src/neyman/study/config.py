@@ -36,6 +36,7 @@ __all__ = [
     "parse_config",
     "validate_builtin",
     "validate_columns",
+    "validate_engine",
     "validate_expressions",
     "validate_methods",
 ]
@@ -300,6 +301,8 @@ class StudyConfig(_Strict):
     methods: list[MethodConfig]
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)  # type: ignore[arg-type]
     random_state: int = 42
+    #: where files are read and BDTs/MLPs trained: this process, or Dask (neyman.study.engines)
+    engine: Literal["local", "dask"] = "local"
 
     @model_validator(mode="after")
     def _unique_names(self) -> StudyConfig:
@@ -536,6 +539,22 @@ def validate_builtin(cfg: StudyConfig, *, source: str = "config") -> None:
         raise ConfigError(msg, key="data.builtin_options", available=accepted)
 
 
+def validate_engine(cfg: StudyConfig, *, source: str = "config") -> None:
+    """Check that ``engine: dask`` can run this config (files, weights, MLP settings).
+
+    See :func:`neyman.study.engines.check_streamable`; the message is prefixed by ``source``.
+    """
+    if cfg.engine != "dask":
+        return
+    from neyman.study.engines import check_streamable
+
+    try:
+        check_streamable(cfg, ddp=False, dask=True)
+    except ConfigError as exc:
+        msg = f"{source}: {exc}"
+        raise ConfigError(msg, key=exc.key, value=exc.value) from None
+
+
 def _model_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The valid keys at a location of the config, for 'did you mean'."""
     current: Any = model
@@ -594,6 +613,7 @@ def parse_config(doc: Any, *, source: str = "config") -> StudyConfig:
     validate_methods(cfg, source=source)
     validate_columns(cfg, source=source)
     validate_builtin(cfg, source=source)
+    validate_engine(cfg, source=source)
     return cfg
 
 

@@ -29,19 +29,18 @@ from rich.table import Table
 import neyman
 from neyman.data import Dataset, Standardizer
 from neyman.errors import DataError, MissingColumnError, short
-from neyman.models.pipeline import Events, read_events, standardise
+from neyman.models.pipeline import Events, standardise
 from neyman.study._output import ReportWriter
 from neyman.study.apply import apply_model
 from neyman.study.config import SourceConfig, StudyConfig, load_config, parse_config
+from neyman.study.engines import LocalEngine
 from neyman.study.methods import (
     MethodResult,
     Prepared,
     build_estimator,
     evaluate_method,
-    fit_method,
     method_pipeline,
     save_method,
-    score_method,
     score_of,
 )
 from neyman.study.weights import WeightPolicy, policy_weights, weight_summary
@@ -161,6 +160,8 @@ class Study:
 
     def __init__(self, config: StudyConfig) -> None:
         self.config = config
+        #: reads, fits and scores (see :mod:`neyman.study.engines`); set by :meth:`run`
+        self.engine: LocalEngine = LocalEngine()
 
     @classmethod
     def from_yaml(cls, path: Path) -> Study:
@@ -181,7 +182,7 @@ class Study:
             special["data.label"] = d.label
         extra = [c for c in special.values() if c is not None]
         try:
-            ev = read_events(
+            ev = self.engine.read(
                 src.path,
                 d.columns,
                 tree=src.tree,
@@ -326,6 +327,7 @@ class Study:
         console: Console | None = None,
         use_cache: bool = True,
         validation_weights: bool = True,
+        engine: LocalEngine | None = None,
     ) -> StudyResult:
         """Train and evaluate every method; write the report directory ``out``.
 
@@ -335,10 +337,19 @@ class Study:
         a temporary sibling directory and swapped into place when complete; a second study
         on the same ``out`` meanwhile is refused. ``validation_weights=False`` validates
         without weights (a diagnostic of what unweighted early stopping does).
+        ``engine`` reads, fits and scores (:mod:`neyman.study.engines`; one process when
+        None); :func:`neyman.scale.study.run_study` picks a Dask or DDP engine from
+        ``--scheduler``/``--nproc`` and the config's ``engine``.
         """
         console = console or Console(highlight=False)
+        self.engine = engine if engine is not None else LocalEngine()
         with ReportWriter(out) as writer:
-            result = self._run_into(writer, console, use_cache, validation_weights)
+            self.engine.scratch = writer.path(".shards")  # removed by close(), before commit
+            try:
+                result = self._run_into(writer, console, use_cache, validation_weights)
+            finally:
+                self.engine.close()
+                self.engine = LocalEngine()
             writer.commit()
         result.out = writer.out
         console.print(result.table())
@@ -357,6 +368,7 @@ class Study:
         data.ds.require_classes(2)
         ds = data.ds.check_finite()
         prepared, idx = self.prepare(ds)
+        self.engine.bind(data, idx, prepared)
         console.print(
             f"[bold]{cfg.name}[/]: {ds.n_events} events, {ds.n_features} features; train "
             f"{prepared.train.n_events}, val {prepared.val.n_events}, test {prepared.test.n_events}"
@@ -378,10 +390,10 @@ class Study:
             task = progress.add_task("training", total=len(cfg.methods))
             for m in cfg.methods:
                 progress.update(task, description=f"training {m.name}")
-                est, fit_s = fit_method(
+                est, fit_s = self.engine.fit(
                     build_estimator(m, cfg), m, prepared, validation_weights=validation_weights
                 )
-                scores = score_method(est, m, prepared)
+                scores = self.engine.score(est, m, prepared)
                 results.append(evaluate_method(est, m, scores, prepared, cfg, fit_s))
                 pipe = method_pipeline(est, m, prepared, cfg, tree)
                 save_method(pipe, writer.path(Path("models") / m.name))
@@ -394,6 +406,7 @@ class Study:
         if cfg.data.weight is not None:
             console.print(_weights_line(result.info["weights"]))
         result.info["events"] = data.counts
+        result.info["engine"] = self.engine.describe()
         result.info["validation_weights"] = validation_weights
         self._write_test_scores(writer, data, idx[2], prepared, test_scores)
         shown = ds
