@@ -28,11 +28,15 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff format --check src tests benchmarks tools docs/scripts
 	$(BIN)/mypy --strict src/neyman
 
+# test files in parallel (pytest-xdist), one process per CPU up to 4: a file's tests stay in
+# one process, so module fixtures run once
+XDIST := -n auto --maxprocesses 4 --dist loadfile
+
 test: lint
-	MPLBACKEND=Agg $(BIN)/pytest -q
+	MPLBACKEND=Agg $(BIN)/pytest -q $(XDIST)
 
 test-all: lint
-	MPLBACKEND=Agg $(BIN)/pytest -q -m ''
+	MPLBACKEND=Agg $(BIN)/pytest -q $(XDIST) -m ''
 
 # hypothesis fuzzing of the readers, the config parser and the expression evaluator for
 # FUZZ_SECONDS (10 minutes), in rounds with fresh seeds; `make test` runs them briefly
