@@ -90,6 +90,8 @@ def make_autoencoder(*, quick: bool = False, random_state: int = 0) -> MLPRegres
         lr=3e-3,
         batch_size=64,
         epochs=15 if quick else 40,
+        early_stopping=False,
+        lr_schedule=None,
         backend="torch",
         random_state=random_state,
         verbose=0,
@@ -193,6 +195,7 @@ def compute(
             n_estimators=50 if quick else 300,
             max_depth=3 if quick else 5,
             learning_rate=0.1,
+            subsample=1.0,
             random_state=0,
             n_jobs=1,
         ).fit(train.X, y_train)

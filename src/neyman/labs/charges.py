@@ -197,6 +197,8 @@ def _mlp(lr: float, epochs: int, seed: int, output: str = "sigmoid") -> MLPClass
         lr=lr,
         batch_size=1,
         epochs=epochs,
+        early_stopping=False,
+        lr_schedule=None,
         random_state=seed,
         verbose=0,
     )

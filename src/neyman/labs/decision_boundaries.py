@@ -82,10 +82,14 @@ def _classifier(name: str, epochs: int) -> Any:
             lr=1e-2,
             batch_size=32,
             epochs=epochs,
+            early_stopping=False,
+            lr_schedule=None,
             random_state=0,
             verbose=0,
         )
-    return BDTClassifier(100, max_depth=3, n_jobs=1, random_state=0)
+    return BDTClassifier(
+        100, max_depth=3, learning_rate=0.1, subsample=1.0, n_jobs=1, random_state=0
+    )
 
 
 def _signal_probability(clf: Any) -> Callable[[Any], Any]:

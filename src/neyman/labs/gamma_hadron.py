@@ -130,6 +130,7 @@ def make_methods(*, quick: bool, random_state: int = 0) -> dict[str, Any]:
                 batch_size=256 if quick else 128,
                 epochs=epochs,
                 lr_schedule="plateau",
+                lr_patience=5,
                 early_stopping=not quick,
                 patience=15,
                 random_state=random_state,

@@ -226,6 +226,7 @@ def _models(quick: bool) -> dict[str, Any]:
         dropout=0.0 if quick else 0.3,
         early_stopping=True,
         patience=3 if quick else 8,
+        lr_schedule=None,
         validation_fraction=0.1,
         random_state=SEED,
         verbose=0,

@@ -212,7 +212,18 @@ def _methods(quick: bool, epochs: int) -> dict[str, tuple[str, Any]]:
     }
     if quick:
         return {
-            "BDT": ("substructure", BDTClassifier(50, random_state=_SEED, n_jobs=1, device="cpu")),
+            "BDT": (
+                "substructure",
+                BDTClassifier(
+                    50,
+                    max_depth=3,
+                    learning_rate=0.1,
+                    subsample=1.0,
+                    random_state=_SEED,
+                    n_jobs=1,
+                    device="cpu",
+                ),
+            ),
             "CNN": ("image 16x16", CNNClassifier(("conv4x3", "pool2", "dense16"), **common)),
             "Deep Sets": (
                 "particles",
@@ -228,7 +239,18 @@ def _methods(quick: bool, epochs: int) -> dict[str, tuple[str, Any]]:
             ),
         }
     return {
-        "BDT": ("substructure", BDTClassifier(300, random_state=_SEED, n_jobs=2, device="cpu")),
+        "BDT": (
+            "substructure",
+            BDTClassifier(
+                300,
+                max_depth=3,
+                learning_rate=0.1,
+                subsample=1.0,
+                random_state=_SEED,
+                n_jobs=2,
+                device="cpu",
+            ),
+        ),
         "CNN": (
             "image 32x32",
             CNNClassifier(("conv8x3", "pool2", "conv16x3", "pool2", "dense64"), **common),

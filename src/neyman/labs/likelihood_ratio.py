@@ -261,6 +261,8 @@ def lecture_network(
         lr=1e-2,
         epochs=epochs,
         batch_size=2000,
+        early_stopping=False,
+        lr_schedule=None,
         random_state=random_state,
         verbose=0,
     )
@@ -486,7 +488,12 @@ def _part_dimensions(con: Console, sizes: Settings) -> dict[str, Any]:
                 .fit(Xtr, ytr)
                 .predict_proba(Xte)[:, 1],
                 "bdt": BDTClassifier(
-                    sizes.bdt_trees, max_depth=3, learning_rate=0.2, n_jobs=1, random_state=0
+                    sizes.bdt_trees,
+                    max_depth=3,
+                    learning_rate=0.2,
+                    subsample=1.0,
+                    n_jobs=1,
+                    random_state=0,
                 )
                 .fit(Xtr, ytr)
                 .predict_proba(Xte)[:, 1],
@@ -495,6 +502,8 @@ def _part_dimensions(con: Console, sizes: Settings) -> dict[str, Any]:
                     lr=sizes.mlp_lr,
                     batch_size=sizes.mlp_batch,
                     epochs=sizes.mlp_epochs,
+                    early_stopping=False,
+                    lr_schedule=None,
                     random_state=0,
                     verbose=0,
                 )

@@ -115,6 +115,8 @@ def random_network(hidden: tuple[int, ...], seed: int) -> MLPRegressor:
         lr=1e-30,
         batch_size=1,
         epochs=1,
+        early_stopping=False,
+        lr_schedule=None,
         random_state=seed,
         verbose=0,
     )

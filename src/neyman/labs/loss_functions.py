@@ -197,6 +197,7 @@ def _plateau_mlp(kind: type, epochs: int, **kw: Any) -> Any:
         lr_patience=1,
         batch_size=1024,
         epochs=epochs,
+        early_stopping=False,
         random_state=0,
         verbose=0,
         **kw,
@@ -402,7 +403,8 @@ NOTEBOOK_CELLS: tuple[tuple[str, str], ...] = (
         "from neyman.models import MLPRegressor\n\ngrid = np.linspace(0.1, 0.9, 9)\n"
         "for loss in ('mse', 'mae'):\n"
         "    reg = MLPRegressor((32, 32), activation='tanh', loss=loss, lr=1e-2, batch_size=1024,\n"
-        "                       epochs=20, random_state=0, verbose=0).fit(x[:, None], y)\n"
+        "                       epochs=20, early_stopping=False, random_state=0,\n"
+        "                       verbose=0).fit(x[:, None], y)\n"
         "    print(lf.LOSS_NAMES[loss], np.round(reg.predict(grid[:, None]).ravel() / lf.theta(grid), 3))",
     ),
     (

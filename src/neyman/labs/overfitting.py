@@ -101,7 +101,7 @@ def make_model(variant: str, *, quick: bool = False, random_state: int = 0) -> M
     share one code path; Adam on mini-batches of 32 events (64 in quick mode).
     """
     s = _settings(quick)
-    kw = dict(VARIANTS[variant])
+    kw = {"early_stopping": False, "lr_schedule": None, **VARIANTS[variant]}
     if kw.get("early_stopping"):
         kw["patience"] = s["patience"]
     return MLPClassifier(

@@ -121,7 +121,15 @@ def train_xor_mlps() -> tuple[Any, MLPClassifier]:
     sk.fit(INPUTS, t)
     with _one_torch_thread():
         ours = MLPClassifier(
-            (4,), activation="tanh", lr=0.05, batch_size=4, epochs=300, random_state=0, verbose=0
+            (4,),
+            activation="tanh",
+            lr=0.05,
+            batch_size=4,
+            epochs=300,
+            early_stopping=False,
+            lr_schedule=None,
+            random_state=0,
+            verbose=0,
         ).fit(INPUTS, t)
     return sk, ours
 
@@ -179,8 +187,8 @@ def compute(
     con.print(f"… training the regression MLP ({n:,} events, {epochs} epochs)", markup=False)
     with _one_torch_thread():
         reg = MLPRegressor(
-            (64, 64), activation="tanh", lr=3e-3, batch_size=128, epochs=epochs, random_state=0,
-            verbose=0,
+            (64, 64), activation="tanh", lr=3e-3, batch_size=128, epochs=epochs,
+            early_stopping=False, lr_schedule=None, random_state=0, verbose=0,
         ).fit(X, y, validation_data=(X_val, y_val))  # fmt: skip
     X_test = rng.uniform(-1.0, 1.0, (n // 4, 2))
     pred = np.asarray(reg.predict(X_test), dtype=np.float64).ravel()

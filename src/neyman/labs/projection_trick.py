@@ -122,6 +122,8 @@ def _mlp(quick: bool, seed: int) -> MLPClassifier:
         lr=0.02,
         batch_size=32,
         epochs=60 if quick else 200,
+        early_stopping=False,
+        lr_schedule=None,
         random_state=seed,
         verbose=0,
     )

@@ -110,7 +110,10 @@ def make_model(*, epochs: int, random_state: int = 0, **mlp: Any) -> Transformed
     so predictions and scores are in GeV.
     """
     net = MLPRegressor(
-        **{"batch_size": 32, **mlp}, epochs=epochs, random_state=random_state, verbose=0
+        **{"batch_size": 32, "early_stopping": False, "lr_schedule": None, **mlp},
+        epochs=epochs,
+        random_state=random_state,
+        verbose=0,
     )
     pipe = Pipeline([("scale", StandardScaler()), ("mlp", net)])
     return TransformedTargetRegressor(regressor=pipe, transformer=StandardScaler())

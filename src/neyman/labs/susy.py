@@ -99,6 +99,8 @@ def build_network(
         momentum=0.9,
         batch_size=batch_size,
         epochs=epochs,
+        early_stopping=False,
+        lr_schedule=None,
         random_state=random_state,
         verbose=0,
     )

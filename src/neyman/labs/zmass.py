@@ -146,6 +146,8 @@ def build_network(
         lr=lr,
         batch_size=64,
         epochs=epochs,
+        early_stopping=False,
+        lr_schedule=None,
         random_state=random_state,
         verbose=0,
     )

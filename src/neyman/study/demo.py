@@ -37,7 +37,12 @@ def demo_config(*, quick: bool = False) -> StudyConfig:
                 {
                     "name": "bdt",
                     "model": "bdt",
-                    "params": {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.1},
+                    "params": {
+                        "n_estimators": 200,
+                        "max_depth": 3,
+                        "learning_rate": 0.1,
+                        "subsample": 1.0,
+                    },
                 },
                 {
                     "name": "mlp",
@@ -49,6 +54,7 @@ def demo_config(*, quick: bool = False) -> StudyConfig:
                         "lr": 2e-3,
                         "early_stopping": True,
                         "patience": 5,
+                        "lr_schedule": None,
                     },
                 },
             ],
