@@ -18,6 +18,14 @@ Subpackages, read from the top down:
 import os
 from typing import Any
 
+# OpenMP threads (the libgomp of scikit-learn and XGBoost, which they share, and torch's)
+# sleep instead of spinning while they wait, unless the user chose otherwise. libgomp reads
+# this once, when it loads, which is after this line unless those libraries were imported
+# first. With the default spin-then-sleep, a 2-thread XGBoost fit ran 5-30x slower than
+# one thread while other jobs shared the 2 cores (load 3-5), at 4-10^7 multiply-adds per
+# round; passive waiting kept 2 threads at least as fast as 1 (docs/benchmarks.md, "Threads").
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from neyman.errors import (
     ConfigError,
     DataError,

@@ -217,3 +217,33 @@ def test_every_estimator_takes_n_threads(rng: np.random.Generator) -> None:
     bdt = BDTClassifier(5, n_threads=1, random_state=0).fit(X, y)
     config = json.loads(bdt.booster_.save_config())
     assert config["learner"]["generic_param"]["nthread"] == "1"
+
+
+@pytest.mark.parametrize(("given", "spin"), [(None, "'0'"), ("ACTIVE", None)])
+def test_openmp_threads_wait_passively(given: str | None, spin: str | None) -> None:
+    """After ``import neyman``, XGBoost's libgomp loads without spinning, unless the user set a policy.
+
+    libgomp prints its settings when it loads under OMP_DISPLAY_ENV=VERBOSE; a fresh process
+    is needed because the library reads them only once.
+    """
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))}
+    env["OMP_DISPLAY_ENV"] = "VERBOSE"
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    code = "import os, neyman, xgboost\nprint(os.environ['OMP_WAIT_POLICY'])\n"
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.strip() == (given or "PASSIVE")  # the user's own choice is kept
+    shown = {
+        k.strip(): v.strip()
+        for k, _, v in (line.partition("=") for line in run.stderr.splitlines())
+        if k.strip() in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
+    }
+    if spin is not None:
+        assert shown["GOMP_SPINCOUNT"] == spin
+    else:
+        assert shown["OMP_WAIT_POLICY"] == f"'{given}'"
