@@ -220,10 +220,20 @@ class _BDTBase(NeymanEstimator):
             verbose_eval=False,
             **extra,
         )
+        return self._keep_booster(booster, record, validated=bool(evals), device=device)
+
+    def _keep_booster(
+        self, booster: Any, record: dict[str, Any], *, validated: bool, device: str
+    ) -> Any:
+        """Store a trained booster and its history as the fitted state (``fit`` and Dask).
+
+        ``validated``: whether validation events were watched, so that
+        ``early_stopping_rounds`` could act and the booster knows its best iteration.
+        """
         self.booster_ = booster
         self.best_iteration_ = (
             int(booster.best_iteration)
-            if self.early_stopping_rounds is not None and evals
+            if self.early_stopping_rounds is not None and validated
             else self.n_estimators - 1
         )
         self.evals_result_ = {

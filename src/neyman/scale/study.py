@@ -323,19 +323,9 @@ class DaskEngine(DDPEngine):
             early_stopping_rounds=est.early_stopping_rounds if evals else None,
             verbose_eval=False,
         )
-        booster = out["booster"]
-        est.booster_ = booster
-        est.best_iteration_ = (
-            int(booster.best_iteration)
-            if est.early_stopping_rounds is not None and evals
-            else est.n_estimators - 1
+        return est._keep_booster(
+            out["booster"], out["history"], validated=bool(evals), device=device
         )
-        est.evals_result_ = {
-            name: {metric: [float(v) for v in values] for metric, values in curves.items()}
-            for name, curves in out["history"].items()
-        }
-        est.device_ = device
-        return est
 
     def score(self, estimator: Any, m: MethodConfig, prepared: Prepared) -> MethodScores:
         """Score every partition on its worker; gather the scores (one float per event)."""
