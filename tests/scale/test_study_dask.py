@@ -45,7 +45,7 @@ def cluster() -> Any:
         processes=True,
         threads_per_worker=1,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: other test processes run clusters too
     ) as c:
         yield c
 

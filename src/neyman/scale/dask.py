@@ -46,8 +46,8 @@ def dask_client(scheduler: str) -> Iterator[Any]:
     ----------
     scheduler : str
         ``"local:N"``: a ``LocalCluster`` of N single-threaded worker processes listening on
-        127.0.0.1 only, without dashboard; ``"tcp://HOST:PORT"``: connect to a running
-        scheduler.
+        127.0.0.1 only, its HTTP server on a free port (two clusters at once never clash
+        on 8787); ``"tcp://HOST:PORT"``: connect to a running scheduler.
 
     Raises
     ------
@@ -70,7 +70,8 @@ def dask_client(scheduler: str) -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # a free port: None still binds 8787, and a second cluster then warns/fails
+            dashboard_address=":0",
         )
         try:
             with dist.Client(cluster) as client:
