@@ -4,12 +4,15 @@ The lab table comes from the registry (``neyman.labs.LABS``, no lab imported); t
 run costs from every ``docs/labs/runs/NAME.json`` that exists (written one lab at a time by
 ``python docs/scripts/run_lab_full.py NAME``), so labs measured by different people at
 different times all appear; the sections are the pages ``docs/labs/NAME.md``.
+``--check`` writes nothing and exits 1 when docs/labs.md differs from what it would write
+(``tests/labs/test_labs_doc.py`` runs it, so an edited page or run is never left out).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +76,8 @@ def runs_table() -> list[str]:
     return [*lines, ""]
 
 
-def main() -> None:
+def render() -> str:
+    """The text of docs/labs.md from the registry, the runs and the per-lab pages."""
     summaries = dict(list_labs())
     parts = [
         "# Labs\n",
@@ -96,8 +100,21 @@ def main() -> None:
         text = re.sub(r"\]\((?!https?:|/|#)", "](labs/", text)  # links relative to docs/
         text = re.sub(r"^(#+) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
         parts.append(f'<a id="{name}"></a>\n\n{text.strip()}\n')
-    (DOCS / "labs.md").write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Write docs/labs.md, or with ``--check`` say whether it is up to date (exit 1 if not)."""
+    text = render()
+    target = DOCS / "labs.md"
+    if "--check" in argv:
+        if target.read_text(encoding="utf-8") != text:
+            sys.stderr.write("docs/labs.md is out of date: run python tools/labs_doc.py\n")
+            return 1
+        return 0
+    target.write_text(text, encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
