@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from rich.console import Console
 
 from neyman.cli import main
 from neyman.data import read_table, write_table
@@ -184,6 +185,33 @@ def test_too_few_events_for_the_split(tmp_path: Path) -> None:
     ):
         study.run(tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("labels", "found"),
+    [([-1, 1], "-1"), ([1, 2], "2"), ([0.0, 1.0, 0.5], "0.5"), ([0.0, 1.0, float("nan")], "nan")],
+)
+def test_a_labelled_file_must_hold_0_and_1(tmp_path: Path, labels: list[float], found: str) -> None:
+    # -1/+1 labels used to train with -1 as a third class name ('-1' in the weights
+    # summary, no background figures); 0.5 was counted as a second 'background' class
+    n = 40
+    lab = np.resize(np.asarray(labels), n)
+    path = write_table(
+        pd.DataFrame({"a": np.linspace(0.0, 1.0, n), "label": lab}), tmp_path / "e.parquet"
+    )
+    data = {"file": {"path": str(path)}, "features": ["a"]}
+    study = Study.from_dict({"data": data, "methods": [{"name": "f", "model": "fisher"}]})
+    with pytest.raises(
+        DataError,
+        match=rf"data.label column 'label' of .*e.parquet holds \d+ value\(s\) other than 0 "
+        rf"\(background\) and 1 \(signal\): {found}; .* data.label: \"label > 0\"",
+    ):
+        study.run(tmp_path / "out", console=Console(quiet=True))
+    assert not (tmp_path / "out").exists()
+    if found == "-1":  # the expression the message suggests is a label the study accepts
+        data["label"] = "label > 0"
+        ds = Study.from_dict({"data": data, "methods": [{"name": "f", "model": "fisher"}]})
+        assert sorted(set(ds.load_data().y.tolist())) == [0, 1]
 
 
 def test_unknown_method(root_files: tuple[Path, Path]) -> None:
