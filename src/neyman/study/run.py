@@ -373,9 +373,7 @@ class Study:
             f"[bold]{cfg.name}[/]: {ds.n_events} events, {ds.n_features} features; train "
             f"{prepared.train.n_events}, val {prepared.val.n_events}, test {prepared.test.n_events}"
         )
-        tree = next(
-            (s.tree for s in (cfg.data.signal, cfg.data.file) if s is not None and s.tree), None
-        )
+        tree = _pipeline_tree(cfg)
         results: list[MethodResult] = []
         test_scores: dict[str, NDArray[np.float64]] = {}
         progress = Progress(
@@ -489,6 +487,19 @@ class Study:
         for name, s in scores.items():
             table[f"score:{name}"] = s
         write_table(table, writer.path(TEST_SCORES))
+
+
+def _pipeline_tree(cfg: StudyConfig) -> str | None:
+    """The tree a saved model reads by default: the one every source that names a tree names.
+
+    Signal and background may come from trees of different names (``Events`` and
+    ``tree``); a model that recorded only the signal's would refuse the study's own
+    background file. Then none is recorded: ``apply`` reads a file's only tree, and asks
+    for ``--tree`` where a file holds several.
+    """
+    d = cfg.data
+    named = {s.tree for s in (d.signal, d.background, d.file) if s is not None and s.tree}
+    return named.pop() if len(named) == 1 else None
 
 
 def _binary_labels(values: NDArray[Any], column: str, path: Path) -> NDArray[np.int64]:
