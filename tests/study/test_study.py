@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from rich.console import Console
 
 from neyman.cli import main
 from neyman.data import read_table, write_table
@@ -186,6 +187,33 @@ def test_too_few_events_for_the_split(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("labels", "found"),
+    [([-1, 1], "-1"), ([1, 2], "2"), ([0.0, 1.0, 0.5], "0.5"), ([0.0, 1.0, float("nan")], "nan")],
+)
+def test_a_labelled_file_must_hold_0_and_1(tmp_path: Path, labels: list[float], found: str) -> None:
+    # -1/+1 labels used to train with -1 as a third class name ('-1' in the weights
+    # summary, no background figures); 0.5 was counted as a second 'background' class
+    n = 40
+    lab = np.resize(np.asarray(labels), n)
+    path = write_table(
+        pd.DataFrame({"a": np.linspace(0.0, 1.0, n), "label": lab}), tmp_path / "e.parquet"
+    )
+    data = {"file": {"path": str(path)}, "features": ["a"]}
+    study = Study.from_dict({"data": data, "methods": [{"name": "f", "model": "fisher"}]})
+    with pytest.raises(
+        DataError,
+        match=rf"data.label column 'label' of .*e.parquet holds \d+ value\(s\) other than 0 "
+        rf"\(background\) and 1 \(signal\): {found}; .* data.label: \"label > 0\"",
+    ):
+        study.run(tmp_path / "out", console=Console(quiet=True))
+    assert not (tmp_path / "out").exists()
+    if found == "-1":  # the expression the message suggests is a label the study accepts
+        data["label"] = "label > 0"
+        ds = Study.from_dict({"data": data, "methods": [{"name": "f", "model": "fisher"}]})
+        assert sorted(set(ds.load_data().y.tolist())) == [0, 1]
+
+
 def test_unknown_method(root_files: tuple[Path, Path]) -> None:
     sig, bkg = root_files
     with pytest.raises(ConfigError, match=r"unknown model 'bdtt'; did you mean 'bdt'"):
@@ -239,3 +267,57 @@ def test_cache_is_used_and_invalidated(
     np.testing.assert_array_equal(again["a"], [5.0, 6.0, 7.0])  # source changed: new key
     assert cache_path(src) != cached
     assert cached_read_table(src, ["a"], use_cache=False)["a"].tolist() == [5.0, 6.0, 7.0]
+
+
+def test_classes_in_trees_of_different_names_apply_to_both_files(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    # the model recorded only the signal's tree ('Events'), so `neyman apply` refused the
+    # study's own background file (tree 'tree') with an error that did not say --tree
+    n = 300
+    frames = [
+        pd.DataFrame({"a": rng.normal(mu, 1.0, n), "b": rng.normal(0.0, 1.0, n)})
+        for mu in (1.0, 0.0)
+    ]
+    sig = write_table(frames[0], tmp_path / "s.root", tree="Events")
+    bkg = write_table(frames[1], tmp_path / "b.root", tree="tree")
+    data = {
+        "signal": {"path": str(sig), "tree": "Events"},
+        "background": {"path": str(bkg), "tree": "tree"},
+        "features": ["a", "b"],
+    }
+    out = tmp_path / "out"
+    cfg = {
+        "data": data,
+        "methods": [{"name": "f", "model": "fisher"}],
+        "evaluation": {"bootstrap": 0},
+    }
+    Study.from_dict(cfg).run(out, console=Console(quiet=True), use_cache=False)
+    test = pd.read_parquet(out / "test_scores.parquet")
+    for label, path in ((1, sig), (0, bkg)):
+        scored = pd.read_parquet(apply_model(out / "models" / "f", path, tmp_path / f"{label}.pq"))
+        mine = test[test["source"] == label]
+        got = scored.set_index("entry").loc[mine["entry"], "score"].to_numpy()
+        np.testing.assert_allclose(got, mine["score:f"].to_numpy(), rtol=0, atol=1e-12)
+    # a model whose sources agree on a tree records it; a file without it asks for --tree
+    with pytest.raises(MissingColumnError, match=r"no tree 'Events', the tree the model was "
+                       r"trained on \(available: tree\); name the tree to score with --tree"):  # fmt: skip
+        apply_model(_events_model(tmp_path, sig), bkg, tmp_path / "x.pq")
+    assert not (tmp_path / "x.pq").exists()
+    apply_model(_events_model(tmp_path, sig), bkg, tmp_path / "x.pq", tree="tree")
+
+
+def _events_model(tmp_path: Path, sig: Path) -> Path:
+    """A model trained on two files that both name the tree 'Events'."""
+    out = tmp_path / "events-model"
+    if not out.exists():
+        other = write_table(read_table(sig).assign(a=lambda d: -d["a"]), tmp_path / "o.root")
+        data = {
+            "signal": {"path": str(sig), "tree": "Events"},
+            "background": {"path": str(other), "tree": "Events"},
+            "features": ["a", "b"],
+        }
+        cfg = {"data": data, "methods": [{"name": "f", "model": "fisher"}]}
+        Study.from_dict(cfg).run(out, console=Console(quiet=True), use_cache=False)
+        assert json.loads((out / "models" / "f" / "pipeline.json").read_text())["tree"] == "Events"
+    return out / "models" / "f"

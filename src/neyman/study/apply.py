@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from neyman.errors import DataError, ModelError
+from neyman.errors import DataError, MissingColumnError, ModelError
 
 __all__ = ["apply_model", "check_output"]
 
@@ -132,8 +132,19 @@ def apply_model(
 
     # the input's flat columns come along; reading them first also makes an unreadable
     # file fail as a file (not as a missing feature)
+    given = tree
     tree = pipe.tree_for(events, tree)
-    full = read_table(events, tree=tree)
+    try:
+        full = read_table(events, tree=tree)
+    except MissingColumnError as exc:
+        if given is not None or tree is None or exc.key != tree:
+            raise
+        msg = (
+            f"{events} has no tree '{tree}', the tree the model was trained on "
+            f"(available: {', '.join(exc.available) or 'none'}); name the tree to score with "
+            "--tree (tree= in Python)"
+        )
+        raise MissingColumnError(msg, key=tree, path=str(events), available=exc.available) from None
     ev = pipe.read(events, tree=tree, selection=selection)
     _check_features(ev.values, events)
     # events failing the selection may lack an object a feature needs: they score NaN

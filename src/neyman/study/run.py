@@ -240,7 +240,7 @@ class Study:
             return StudyData(ds, np.full(n, -1, np.int64), np.arange(n, dtype=np.int64), counts)
         if d.file is not None:
             ev = self._read_source(d.file, "file", use_cache)
-            labels = ev.extra[d.label].to_numpy()
+            labels = _binary_labels(ev.extra[d.label].to_numpy(), d.label, d.file.path)
             ds = self._frame_dataset(ev, labels, "file")
             source = np.full(len(labels), -1, np.int64)
             counts = {"file": {"read": ev.n_read, "kept": len(labels)}}
@@ -373,9 +373,7 @@ class Study:
             f"[bold]{cfg.name}[/]: {ds.n_events} events, {ds.n_features} features; train "
             f"{prepared.train.n_events}, val {prepared.val.n_events}, test {prepared.test.n_events}"
         )
-        tree = next(
-            (s.tree for s in (cfg.data.signal, cfg.data.file) if s is not None and s.tree), None
-        )
+        tree = _pipeline_tree(cfg)
         results: list[MethodResult] = []
         test_scores: dict[str, NDArray[np.float64]] = {}
         progress = Progress(
@@ -489,6 +487,46 @@ class Study:
         for name, s in scores.items():
             table[f"score:{name}"] = s
         write_table(table, writer.path(TEST_SCORES))
+
+
+def _pipeline_tree(cfg: StudyConfig) -> str | None:
+    """The tree a saved model reads by default: the one every source that names a tree names.
+
+    Signal and background may come from trees of different names (``Events`` and
+    ``tree``); a model that recorded only the signal's would refuse the study's own
+    background file. Then none is recorded: ``apply`` reads a file's only tree, and asks
+    for ``--tree`` where a file holds several.
+    """
+    d = cfg.data
+    named = {s.tree for s in (d.signal, d.background, d.file) if s is not None and s.tree}
+    return named.pop() if len(named) == 1 else None
+
+
+def _binary_labels(values: NDArray[Any], column: str, path: Path) -> NDArray[np.int64]:
+    """The labels of one labelled file as int64, 1 for signal and 0 for background.
+
+    Every part of a study (the class names, the weight normalisation, the ROC's signal, the
+    report's per-class figures, the yields) reads class 1 as signal and class 0 as
+    background, so any other value (``-1``/``+1``, ``1``/``2``, ``0.5``, NaN) is refused
+    with the expression that makes it 0/1 rather than trained on as a third class or
+    with the classes swapped.
+    """
+    v = np.asarray(values)
+    if v.dtype == np.bool_:
+        return v.astype(np.int64)
+    num = pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~((num == 0) | (num == 1))
+    if bad.any():
+        found = pd.unique(pd.Series(v[bad])).tolist()
+        shown = ", ".join(repr(x) if isinstance(x, str) else f"{x:g}" for x in found[:5])
+        more = ", ..." if len(found) > 5 else ""
+        msg = (
+            f"data.label column '{short(column)}' of {path} holds {int(bad.sum())} value(s) "
+            f"other than 0 (background) and 1 (signal): {shown}{more}; make it 0/1 with an "
+            f'expression, e.g. data.label: "{short(column)} > 0"'
+        )
+        raise DataError(msg, key="data.label", path=str(path), value=column)
+    return num.astype(np.int64)
 
 
 def _weights_line(summary: dict[str, Any]) -> str:
