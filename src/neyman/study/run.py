@@ -518,7 +518,10 @@ def _binary_labels(values: NDArray[Any], column: str, path: Path) -> NDArray[np.
     bad = ~((num == 0) | (num == 1))
     if bad.any():
         found = pd.unique(pd.Series(v[bad])).tolist()
-        shown = ", ".join(repr(x) if isinstance(x, str) else f"{x:g}" for x in found[:5])
+        shown = ", ".join(
+            repr(x) if isinstance(x, str) else f"{x:g}" if isinstance(x, int | float) else str(x)
+            for x in found[:5]
+        )
         more = ", ..." if len(found) > 5 else ""
         msg = (
             f"data.label column '{short(column)}' of {path} holds {int(bad.sum())} value(s) "
