@@ -80,3 +80,18 @@ def test_apply_missing_model_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("error: model directory not found") and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_an_os_error_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import neyman.study.compare
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", "/data/out/index.html")
+
+    monkeypatch.setattr(neyman.study.compare, "compare_studies", full_disk)
+    assert main(["compare", "a", "-o", "b"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: cannot use /data/out/index.html: No space left on device")

@@ -320,6 +320,20 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
             print(f"warning: {w.message}", file=sys.stderr)
 
 
+def _os_error_line(exc: OSError) -> str:
+    """``cannot use FILE: REASON; ...`` for an operating-system error (one line)."""
+    from neyman.errors import short
+
+    reason = exc.strerror or short(str(exc), 200) or type(exc).__name__
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    where = " -> ".join(short(str(n), 160) for n in names) or "a file"
+    line = (
+        f"cannot use {where}: {reason}; check the path, its permissions and the free space "
+        "(neyman --debug ... shows where)"
+    )
+    return " ".join(line.split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neyman`` command; returns the exit code."""
     parser = build_parser()
@@ -338,6 +352,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # the file system refused something no check foresaw (a full disk, permissions, a
+        # read-only mount): one line naming the file, as for any bad input
+        if args.debug:
+            raise
+        print(f"error: {_os_error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; files already written are kept", file=sys.stderr)

@@ -454,6 +454,86 @@ def _rmtree(path: Path) -> None:
 for _slug, _cat, _what, _edit, _subject, _kind, _fix in _MODEL_CASES:
     case(_slug, _cat, _what, _tamper(_edit, _kind), _subject, _fix)
 
+
+def _resigned(edit: Callable[[Path], object]) -> Callable[[Path], None]:
+    """``edit``, then recompute model.json's checksums, as a tool that rewrites a model
+    directory would: the files agree with their record, yet the model is inconsistent."""
+    import hashlib
+    import json
+
+    from neyman.models.base import _canonical, _sha256
+
+    def resign(model: Path) -> None:
+        edit(model)
+        text = (model / "model.json").read_text()
+        doc = json.loads(text) if len(text) < 10_000 else None
+        if doc is None:  # edited into something json cannot read back: leave it
+            return
+        files = {n: _sha256(model / n) for n in doc["integrity"]["files"]}
+        body = {k: v for k, v in doc.items() if k != "integrity"}
+        doc["integrity"]["files"] = files
+        doc["integrity"]["document"] = hashlib.sha256(
+            _canonical(body, files).encode("ascii")
+        ).hexdigest()
+        (model / "model.json").write_text(json.dumps(doc))
+
+    return resign
+
+
+def _weights(**arrays: object) -> Callable[[Path], None]:
+    def edit(model: Path) -> None:
+        from safetensors.numpy import load_file, save_file
+
+        saved = load_file(str(model / "weights.safetensors"))
+        saved.update(arrays)  # type: ignore[arg-type]
+        save_file(saved, str(model / "weights.safetensors"))
+
+    return edit
+
+
+def _pipeline_edit(change: Callable[[dict[str, object]], object]) -> Callable[[Path], None]:
+    import json
+
+    def edit(model: Path) -> None:
+        doc = json.loads((model / "pipeline.json").read_text())
+        change(doc)
+        (model / "pipeline.json").write_text(json.dumps(doc))
+
+    return edit
+
+
+def _nested(depth: int) -> object:
+    value: object = 0.5
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_RESIGNED: list[tuple[str, str, str, Callable[[Path], object], str, str]] = [
+    # slug, category, what, edit (then re-signed), subject, model kind
+    ("resigned-weights-wrong-shape", "traceback", "weights of shape (1, 5) for 2 features, checksums recomputed",
+     _weights(coef=np.ones((1, 5))), "model-fisher", "fisher"),
+    ("resigned-weights-3d", "traceback", "weights of shape (1, 2, 2), checksums recomputed",
+     _weights(coef=np.ones((1, 2, 2))), "model-fisher", "fisher"),
+    ("resigned-weights-nan", "silent-wrong", "NaN weights, checksums recomputed (every score NaN)",
+     _weights(coef=np.full((1, 2), np.nan)), "model-fisher", "fisher"),
+    ("resigned-params-deep", "traceback", "a parameter nested 900 lists deep, checksums recomputed",
+     _json_edit(lambda d: d["params"].update(shrinkage=_nested(900))), "model.json", "fisher"),  # type: ignore[attr-defined]
+    ("resigned-pipeline-mean-huge", "traceback", "pipeline.json standardiser mean 1e300, checksums recomputed",
+     _pipeline_edit(lambda d: d["standardiser"].update(mean=[1e300, 0.0])), "pipeline.json", "study"),  # type: ignore[attr-defined]
+    ("resigned-pipeline-deep", "traceback", "pipeline.json class name nested 500 deep, checksums recomputed",
+     _pipeline_edit(lambda d: d.update(class_names=[_nested(500), "signal"])), "pipeline.json", "study"),
+]  # fmt: skip
+for _slug, _cat, _what, _edit, _subject, _kind in _RESIGNED:
+    case(_slug, _cat, _what, _tamper(_resigned(_edit), _kind), _subject)
+
+case("model-json-huge-int", "traceback", "model.json with a 5000-digit integer",
+     _tamper(lambda m: (m / "model.json").write_text((m / "model.json").read_text().replace(
+         '"n_features_in": 2', '"n_features_in": ' + "9" * 5000))), "model.json")  # fmt: skip
+case("pipeline-file-is-directory", "traceback", "pipeline.json swapped for a directory",
+     _tamper(lambda m: ((m / "pipeline.json").unlink(), (m / "pipeline.json").mkdir()), "study"),
+     "pipeline.json")  # fmt: skip
+
 case("format-1-model", "ok", "a model saved before checksums existed (format 1) still applies",
      _tamper(_json_edit(lambda d: (d.pop("integrity"), d.update(format_version=1)))))  # fmt: skip
 
@@ -693,6 +773,82 @@ case("study-output-is-file", "traceback", "study -o an existing regular file",
 case("study-output-under-file", "traceback", "study -o a path below a regular file",
      lambda w: ["study", str(w.config(GOOD)), "-o", str(_touch(w.out.parent / "f") / "report")],
      "f")  # fmt: skip
+
+
+# an output is replaced whole when its run completes: a folder that is not a neyman output,
+# or one holding the run's inputs, must be refused before anything is written
+case("study-output-is-input-folder", "data-loss", "study -o the folder holding the config and events",
+     lambda w: ["study", str(w.config(GOOD)), "-o", str(w.inputs)], "events.csv")  # fmt: skip
+case("study-output-dot", "data-loss", "study -o . (the working folder, holding the inputs)",
+     lambda w: ["study", str(w.config(GOOD)), "-o", "."], "events.csv")  # fmt: skip
+case("study-output-dotdot", "data-loss", "study -o in/sub/.. (the inputs' folder, spelt with ..)",
+     lambda w: ["study", str(w.config(GOOD)), "-o", str(w.inputs / "sub" / "..")], "events.csv")  # fmt: skip
+case("study-output-user-folder", "data-loss", "study -o a folder of the user's own files",
+     lambda w: (_user_folder(w), study_args(w, w.config(GOOD)))[1], "notes.txt", survives=True)  # fmt: skip
+case("study-output-symlink-to-user-folder", "data-loss", "study -o a symlink to a folder of the user's files",
+     lambda w: ["study", str(w.config(GOOD)), "-o", str(_link_to_user_folder(w))], "notes.txt")  # fmt: skip
+case("study-output-name-too-long", "traceback", "study -o a folder name of 300 characters",
+     lambda w: ["study", str(w.config(GOOD)), "-o", str(w.out.parent / ("x" * 300))], "bytes long")  # fmt: skip
+case("study-long-feature-expression", "ok", "a 300-character feature expression (its figure's file name)",
+     _study(GOOD.replace("[a, b]", "[b, " + " + ".join(["a"] * 75) + "]")))  # fmt: skip
+case("apply-output-name-too-long", "traceback", "apply -o a file name of 300 characters",
+     lambda w: apply_args(w, w.model(), w.table("csv"))[:-1] + [str(w.out.parent / ("x" * 300 + ".csv"))],
+     "File name too long")  # fmt: skip
+case("apply-output-unwritable-place", "traceback", "apply -o a file in /proc (nothing can be created there)",
+     lambda w: apply_args(w, w.model(), w.table("csv"))[:-1] + ["/proc/hostile-scored.csv"],
+     "/proc/hostile-scored.csv")  # fmt: skip
+
+# compare reads study outputs; its own output must be apart from them
+case("compare-output-is-input", "data-loss", "compare -o one of the study outputs it compares",
+     lambda w: ["compare", str(s := _study_output(w, "s1")), str(_study_output(w, "s2")), "-o", str(s)],
+     "s1")  # fmt: skip
+case("compare-output-inside-input", "data-loss", "compare -o a folder inside a study output it compares",
+     lambda w: ["compare", str(s := _study_output(w, "s1")), str(_study_output(w, "s2")), "-o", str(s / "cmp")],
+     "s1")  # fmt: skip
+case("compare-output-user-folder", "data-loss", "compare -o a folder of the user's own files",
+     lambda w: (_user_folder(w), ["compare", str(_study_output(w, "s1")), str(_study_output(w, "s2")), "-o", str(w.out)])[1],
+     "notes.txt", survives=True)  # fmt: skip
+case("compare-output-is-file", "traceback", "compare -o an existing regular file",
+     lambda w: ["compare", str(_study_output(w, "s1")), str(_study_output(w, "s2")), "-o", str(_touch(w.out.parent / "report"))],
+     "report")  # fmt: skip
+case("compare-unrelated-folder", "traceback", "compare given a folder that is not a study output",
+     lambda w: ["compare", str(_study_output(w, "s1")), str(_mkdir(w.inputs / "photos")), "-o", str(w.out)],
+     "photos")  # fmt: skip
+case("compare-replaces-earlier-comparison", "ok", "compare -o an earlier comparison (replaced)",
+     lambda w: (_earlier_comparison(w), ["compare", str(_study_output(w, "s1")), str(_study_output(w, "s2")), "-o", str(w.out)])[1])  # fmt: skip
+
+
+def _user_folder(w: Workspace) -> Path:
+    w.out.mkdir(parents=True, exist_ok=True)
+    (w.out / "notes.txt").write_text("a week of notes\n")
+    w.previous = w.out
+    return w.out
+
+
+def _link_to_user_folder(w: Workspace) -> Path:
+    folder = w.inputs / "thesis"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("a week of notes\n")
+    w.out.symlink_to(folder, target_is_directory=True)
+    return w.out
+
+
+def _study_output(w: Workspace, name: str) -> Path:
+    """A minimal study output: a metrics.json naming one method (no saved scores)."""
+    import json
+
+    folder = w.inputs / name
+    folder.mkdir()
+    doc = {"study": name, "methods": [{"name": "fisher", "auc": 0.7, "rejection": {"0.5": 4.0}}]}
+    (folder / "metrics.json").write_text(json.dumps(doc))
+    (folder / "index.html").write_text(f"report of {name}\n")
+    return folder
+
+
+def _earlier_comparison(w: Workspace) -> None:
+    w.out.mkdir(parents=True)
+    (w.out / "compare.json").write_text("{}")
+    (w.out / "index.html").write_text("an earlier comparison\n")
 
 
 #: cases that still fail, and why

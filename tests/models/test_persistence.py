@@ -353,3 +353,58 @@ def test_a_model_saved_under_a_relative_path_loads_and_verifies(
     model.save(Path("work") / "fisher")
     again = nm.load(Path("work") / "fisher")
     np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+
+
+def _resign(model: Path) -> None:
+    """Recompute model.json's checksums after an edit (as a tool rewriting it would)."""
+    from neyman.models.base import _canonical, _sha256
+
+    doc = json.loads((model / "model.json").read_text())
+    files = {n: _sha256(model / n) for n in doc["integrity"]["files"]}
+    body = {k: v for k, v in doc.items() if k != "integrity"}
+    doc["integrity"]["files"] = files
+    doc["integrity"]["document"] = hashlib.sha256(_canonical(body, files).encode()).hexdigest()
+    (model / "model.json").write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize(
+    ("coef", "match"), [(np.ones((1, 5)), "cannot score"), (np.full((1, 2), np.nan), "nan")]
+)
+def test_weights_that_agree_with_their_checksums_but_not_the_model(
+    tmp_path: Path, rng: np.random.Generator, coef: np.ndarray, match: str
+) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    from neyman.models import Pipeline
+
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["a", "b"])
+    y = np.arange(60) % 2
+    model = Pipeline(["a", "b"], nm.FisherDiscriminant().fit(X, y), np.zeros(2), np.ones(2))
+    path = model.save(tmp_path / "m")
+    arrays = load_file(str(path / "weights.safetensors"))
+    save_file({**arrays, "coef": coef}, str(path / "weights.safetensors"))
+    _resign(path)
+    import neyman
+
+    with pytest.raises(ModelError, match=match) as info:
+        neyman.load(path)
+    assert info.value.path == str(path)
+
+
+def test_model_json_too_deep_or_with_a_huge_int_is_refused(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["a", "b"])
+    path = nm.FisherDiscriminant().fit(X, np.arange(60) % 2).save(tmp_path / "m")
+    doc = json.loads((path / "model.json").read_text())
+    deep: Any = 0.5
+    for _ in range(900):
+        deep = [deep]
+    doc["params"]["shrinkage"] = deep
+    (path / "model.json").write_text(json.dumps(doc))
+    _resign(path)
+    with pytest.raises(ModelError, match="nested more than 32 levels"):
+        nm.load(path)
+    (path / "model.json").write_text('{"format": "neyman-model", "n": ' + "9" * 5000 + "}")
+    with pytest.raises(ModelError, match="not readable JSON"):
+        nm.load(path)

@@ -337,7 +337,7 @@ def test_failed_swap_puts_the_previous_report_back(
 ) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / "old.txt").write_text("old")
+    (out / "metrics.json").write_text("old")  # a previous report
     real = Path.replace
 
     def flaky(self: Path, target: Path) -> Path:
@@ -355,5 +355,55 @@ def test_failed_swap_puts_the_previous_report_back(
     with pytest.raises(OSError, match="disk gone"):
         swap()
     monkeypatch.setattr(Path, "replace", real)
-    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_output_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "analysis"
+    out.mkdir()
+    (out / "events.csv").write_text("a,b\n")
+    with pytest.raises(ConfigError, match=r"not a neyman output.*events\.csv") as info:
+        with ReportWriter(out):
+            pass
+    assert info.value.key == "output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis"]  # no lock, no temp
+    assert (out / "events.csv").read_text() == "a,b\n"
+
+
+def test_an_output_holding_an_input_is_refused_however_spelt(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    events = tmp_path / "in" / "events.csv"
+    events.write_text("a\n")
+    for out in (tmp_path / "in", tmp_path / "in" / "x" / "..", tmp_path):
+        with pytest.raises(ConfigError, match="holds the input"):
+            with ReportWriter(out, inputs=[events]):
+                pass
+    assert events.read_text() == "a\n"
+
+
+def test_an_earlier_report_or_an_empty_folder_is_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for previous in ((), ("metrics.json", "index.html", "plots")):
+        for name in previous:
+            (out / name).write_text("old") if "." in name else (out / name).mkdir()
+        with ReportWriter(out) as w:
+            w.path("metrics.json").write_text("new")
+            w.commit()
+        assert sorted(p.name for p in out.iterdir()) == ["metrics.json"]
+        (out / "metrics.json").unlink()
+
+
+def test_files_dropped_into_the_output_during_the_run_are_kept(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    def run_while_user_writes() -> None:
+        with ReportWriter(out) as w:
+            out.mkdir()
+            (out / "notes.txt").write_text("mine")
+            w.commit()
+
+    with pytest.raises(ConfigError, match="notes.txt"):
+        run_while_user_writes()
+    assert (out / "notes.txt").read_text() == "mine"

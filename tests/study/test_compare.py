@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from neyman.cli import main
-from neyman.errors import DataError
+from neyman.errors import ConfigError, DataError
 from neyman.evaluate import auc
 from neyman.study import TEST_SCORES, Study
 from neyman.study.compare import compare_studies
@@ -98,3 +98,26 @@ def test_reads_a_studys_test_scores_parquet(tmp_path: Path) -> None:
     np.testing.assert_array_equal(bdt.score, table["score:bdt"].to_numpy())
     np.testing.assert_array_equal(bdt.weight, table["weight"].to_numpy())
     assert bdt.label == "s: bdt"
+
+
+@pytest.mark.parametrize("where", ["itself", "inside", "above"])
+def test_compare_output_apart_from_its_inputs(
+    outputs: list[Path], tmp_path: Path, where: str
+) -> None:
+    before = {p: p.read_bytes() for p in outputs[0].rglob("*") if p.is_file()}
+    out = {"itself": outputs[0], "inside": outputs[0] / "cmp", "above": outputs[0].parent}[where]
+    with pytest.raises(DataError, match="overlaps the study output") as info:
+        compare_studies(outputs, out)
+    assert info.value.key == "output"
+    assert {p: p.read_bytes() for p in outputs[0].rglob("*") if p.is_file()} == before
+
+
+def test_compare_replaces_only_an_earlier_comparison(outputs: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    compare_studies(outputs, out)
+    compare_studies(outputs, out)  # an earlier comparison: replaced
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="notes.txt"):
+        compare_studies(outputs, out)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert main(["compare", *map(str, outputs), "-o", str(out / "notes.txt")]) == 2

@@ -108,3 +108,17 @@ def test_without_pyhf_the_fit_section_says_how_to_install(monkeypatch: pytest.Mo
     assert a.fits == {}
     assert a.fit_missing is not None and "pip install 'neyman[stats]'" in a.fit_missing
     assert a.to_dict()["fit_unavailable"] == a.fit_missing
+
+
+def test_figure_files_never_collide_or_exceed_a_file_name(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from neyman.study.report import _Figures
+
+    figs = _Figures(Path(str(tmp_path)) / "plots")
+    names = ["input_a/c", "input_a*c", "input_" + " + ".join(["a"] * 90), "input_" + "π" * 200]
+    for name in names:
+        figs.add("inputs", name, name, lambda ax: ax.plot([0, 1]))
+    files = [f.png for f in figs.items]
+    assert len({f.name for f in files}) == len(names)  # a/c and a*c both sanitise to a_c
+    assert all(len(f.name.encode()) <= 110 and f.is_file() for f in files)

@@ -109,3 +109,13 @@ def test_a_file_where_a_folder_should_be_is_named(tmp_path: Path) -> None:
     assert err.value.path == str(blocker)
     check_parent_folders(tmp_path / "missing" / "out.csv")  # missing folders are fine here
     assert blocker.read_text() == "x"
+
+
+def test_an_output_the_file_system_refuses_is_one_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="File name too long") as info:
+        atomic_write_text(tmp_path / ("x" * 300 + ".csv"), "x")
+    assert info.value.key == "output"
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(ConfigError, match="cannot write"):
+        atomic_write_text(tmp_path / "d.csv", "x")  # a directory in the way
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]  # no temporary left

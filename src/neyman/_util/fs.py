@@ -82,7 +82,14 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(target)
     check_parent_folders(target)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        # the prefix is cut so that a target name the file system accepts gets a temporary
+        # name it accepts too
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     # mkstemp makes the file 0600; the file a user gets should have the process umask's
     # mode (0644 typically), as open() would have given it
     os.fchmod(fd, 0o666 & ~_umask())
@@ -90,10 +97,24 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        tmp.replace(target)
+        try:
+            tmp.replace(target)
+        except OSError as exc:
+            raise _cannot_write(target, exc) from None
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _cannot_write(target: Path, exc: OSError) -> ConfigError:
+    """The one-line error for an output the file system refuses (permission, read-only
+    file system, a name too long, a directory in the way)."""
+    reason = exc.strerror or type(exc).__name__
+    msg = (
+        f"cannot write {short(os.fspath(target), 160)}: {reason}; choose another output path "
+        "(a writable folder, a shorter name)"
+    )
+    return ConfigError(msg, key="output", path=os.fspath(target))
 
 
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:

@@ -518,9 +518,11 @@ def _read_document(path: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, 
             msg = f"'{doc_path}' is larger than {_MAX_MODEL_JSON_BYTES} bytes; it is not a model file neyman wrote"
             raise ModelError(msg, path=str(doc_path))
         doc = json.loads(doc_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
+        # ValueError: not JSON, not UTF-8, or an integer of more than 4300 digits
         msg = f"'{doc_path}' is not readable JSON ({short(str(exc), 120)}); it is not a neyman model file"
         raise ModelError(msg, path=str(doc_path)) from None
+    check_json_depth(doc, doc_path)
     if not isinstance(doc, dict) or doc.get("format") != _FORMAT_NAME:
         msg = f'\'{doc_path}\' is not a neyman model file (no "format": "{_FORMAT_NAME}")'
         raise ModelError(msg, path=str(doc_path))
@@ -539,6 +541,36 @@ def _read_document(path: str | os.PathLike[str]) -> tuple[Path, Path, dict[str, 
             msg = f"'{doc_path}': '{key}' must be a JSON object; the file is damaged, save the model again"
             raise ModelError(msg, path=str(doc_path), key=key)
     return root, doc_path, doc
+
+
+#: deepest nesting of a model's JSON files (neyman writes at most 5 levels); deeper input
+#: would reach recursive code (checksums, parameters) and exhaust Python's stack
+MAX_JSON_DEPTH = 32
+
+
+def check_json_depth(doc: Any, path: str | os.PathLike[str]) -> None:
+    """Refuse a parsed JSON document nested deeper than :data:`MAX_JSON_DEPTH` levels.
+
+    Raises
+    ------
+    neyman.errors.ModelError
+        Naming ``path``: no file neyman writes is nested that deep.
+    """
+    level: list[Any] = [doc]
+    for _ in range(MAX_JSON_DEPTH + 1):
+        level = [
+            v
+            for item in level
+            if isinstance(item, dict | list)
+            for v in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return
+    msg = (
+        f"'{path}' is nested more than {MAX_JSON_DEPTH} levels deep; it is not a file neyman "
+        "wrote, save the model again"
+    )
+    raise ModelError(msg, path=os.fspath(path))
 
 
 def _confined(root: Path, entry: object, what: str) -> Path:

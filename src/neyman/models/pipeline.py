@@ -33,6 +33,7 @@ __all__ = [
     "Events",
     "Pipeline",
     "apply_missing",
+    "check_scores",
     "load_model",
     "load_pipeline",
     "read_events",
@@ -280,6 +281,14 @@ class Pipeline:
         if (self.scale <= 0).any():
             msg = "pipeline scale must be > 0 for every feature"
             raise ModelError(msg)
+        f32 = np.finfo(np.float32)
+        if (np.abs(self.mean) > f32.max).any() or (self.scale < f32.tiny).any():
+            # (x - mean) / scale would overflow the float32 matrix every estimator reads
+            msg = (
+                "pipeline mean/scale are outside float32's range (|mean| <= 3.4e38, scale >= "
+                "1.2e-38); the standardiser is corrupt"
+            )
+            raise ModelError(msg)
         if len(set(self.features)) != d:
             msg = "pipeline lists a feature twice"
             raise ModelError(msg)
@@ -426,7 +435,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         Missing or unreadable ``pipeline.json``, a version newer than this neyman reads, a
         field of the wrong type, or a mismatch with the estimator (feature count, classes).
     """
-    from neyman.models.base import load, read_model_file
+    from neyman.models.base import check_json_depth, load, read_model_file
 
     root = Path(path)
     doc_path = root / PIPELINE_FILE
@@ -436,9 +445,12 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
     try:
         # confined to the directory and checked against the checksum model.json records
         doc = json.loads(read_model_file(root, PIPELINE_FILE))
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also a 5000-digit integer
+        if isinstance(exc, ModelError):
+            raise
         msg = f"'{doc_path}' is not readable JSON ({short(str(exc))}); save the model again"
         raise ModelError(msg, path=str(doc_path)) from None
+    check_json_depth(doc, doc_path)
     if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
         msg = f'\'{doc_path}\' is not a neyman pipeline file (no "format": "{_FORMAT}")'
         raise ModelError(msg, path=str(doc_path))
@@ -472,7 +484,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         msg = f"'{doc_path}': classes {short(doc.get('classes'))} differ from the estimator's {classes}"
         raise ModelError(msg, path=str(doc_path), key="classes")
     try:
-        return Pipeline(
+        pipe = Pipeline(
             features=features,
             estimator=estimator,
             mean=np.asarray(_field(std, "mean", list, doc_path), dtype=np.float64),
@@ -489,6 +501,44 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
             raise ModelError(msg, path=str(doc_path), key=exc.key) from None
         msg = f"'{doc_path}': corrupt standardiser ({short(str(exc))}); save the model again"
         raise ModelError(msg, path=str(doc_path)) from None
+    check_scores(pipe, root)
+    return pipe
+
+
+def check_scores(pipe: Pipeline, model_dir: str | os.PathLike[str]) -> None:
+    """Score one event at the training mean; refuse a model that cannot or scores NaN.
+
+    A model directory whose files agree with their checksums can still be inconsistent
+    (written by hand, or by a broken tool that recomputed the checksums): weights of the
+    wrong shape fail only inside NumPy or torch when scoring. One event at the mean finds
+    that at load, as a one-line error naming the directory.
+
+    Raises
+    ------
+    neyman.errors.ModelError
+        The estimator fails on a ``(1, d)`` float32 input or gives a non-finite score.
+    """
+    import warnings
+
+    x = np.zeros((1, len(pipe.features)), dtype=np.float32)
+    try:
+        with warnings.catch_warnings():  # a probe: what it warns about, scoring warns again
+            warnings.simplefilter("ignore")
+            score = pipe.signal_score(x)
+    except (ValueError, TypeError, IndexError, KeyError, RuntimeError) as exc:
+        if isinstance(exc, DataError | ModelError):
+            raise
+        msg = (
+            f"'{model_dir}' cannot score an event ({type(exc).__name__}: {short(str(exc), 120)}); "
+            "its files are inconsistent (weights of the wrong shape?), save the model again"
+        )
+        raise ModelError(msg, path=str(model_dir)) from None
+    if score.shape != (1,) or not np.isfinite(score).all():
+        msg = (
+            f"'{model_dir}' scores an event at the training mean as {short(score.tolist(), 60)}; "
+            "its weights are damaged (NaN, inf or the wrong shape), save the model again"
+        )
+        raise ModelError(msg, path=str(model_dir))
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:

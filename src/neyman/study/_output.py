@@ -7,6 +7,11 @@ place: the previous report stays until then and is replaced whole (no stale mode
 plots). SIGINT and SIGTERM remove the temporary directory. Every path written is checked to
 lie under the directory (:meth:`ReportWriter.path`), and files and directories get the
 process umask's permissions (0644 / 0755 typically), not ``mkstemp``'s 0600.
+
+Since the swap replaces the whole directory, an existing output is replaced only when it is
+empty or is itself a neyman output (a marker file such as ``metrics.json`` and nothing but
+the names neyman writes there): ``-o .`` or ``-o ~/analysis`` holding the config and the
+event files is refused, as is an output that is, or holds, one of the run's inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -24,7 +29,24 @@ from typing import Any
 from neyman._util.fs import check_parent_folders
 from neyman.errors import ConfigError, NeymanError
 
-__all__ = ["OutputBusyError", "ReportWriter", "StudyInterrupted", "confined"]
+__all__ = [
+    "COMPARE_ENTRIES",
+    "REPORT_ENTRIES",
+    "OutputBusyError",
+    "ReportWriter",
+    "StudyInterrupted",
+    "confined",
+]
+
+#: what a study report holds at its top level (``scores/``: reports of earlier versions);
+#: its marker is ``metrics.json``
+REPORT_ENTRIES = frozenset(
+    {"index.html", "metrics.json", "models", "plots", "test_scores.parquet", "scores"}
+)
+#: longest output directory name: the lock and the temporary siblings add up to 14 bytes
+_MAX_NAME_BYTES = 240
+#: what ``neyman compare`` writes; its marker is ``compare.json``
+COMPARE_ENTRIES = frozenset({"index.html", "compare.json", "plots"})
 
 
 class OutputBusyError(NeymanError, OSError):
@@ -102,18 +124,78 @@ class ReportWriter:
     >>> shutil.rmtree(root)
     """
 
-    def __init__(self, out: Path) -> None:
-        # absolute, but symlinks in the last component are kept: the lock sits beside it
-        self.out = Path.cwd() / out if not Path(out).is_absolute() else Path(out)
+    def __init__(
+        self,
+        out: Path,
+        *,
+        inputs: Sequence[str | os.PathLike[str]] = (),
+        marker: str = "metrics.json",
+        entries: frozenset[str] = REPORT_ENTRIES,
+    ) -> None:
+        # absolute, '..' folded ('out/..' is the folder above, not a child named '..'), but a
+        # symlink in the last component is kept: the lock sits beside it
+        self.out = Path(os.path.abspath(out))  # noqa: PTH100 (resolve() would follow it)
         self.lock = self.out.parent / f".{self.out.name}.lock"
+        self.inputs = [Path(p) for p in inputs]
+        self.marker = marker
+        self.entries = entries | {marker}
         self.tmp = self.out
         self._committed = False
         self._locked = False
         self._handlers: dict[int, Any] = {}
 
+    # ------------------------------------------------------------------ checks
+    def _check_inputs(self) -> None:
+        """Refuse an output that is one of the inputs or holds one (the swap would remove it)."""
+        out = self.out.resolve()
+        for given in self.inputs:
+            path = Path(given).resolve()
+            if path == out or out in path.parents:
+                msg = (
+                    f"output {self.out} holds the input {given}, and the output is replaced "
+                    "whole; choose an output directory that does not hold the inputs"
+                )
+                raise ConfigError(msg, key="output", path=str(self.out), value=str(given))
+
+    def _check_replaceable(self) -> None:
+        """Refuse to replace an existing directory that is not a neyman output.
+
+        The swap removes the previous directory whole: a folder holding a user's own files
+        (``-o .`` beside the config and the event files) must never be it.
+        """
+        if not self.out.is_dir():
+            return
+        try:
+            names = sorted(p.name for p in self.out.iterdir())
+        except OSError as exc:
+            msg = f"cannot read the output directory {self.out}: {exc.strerror}"
+            raise ConfigError(msg, key="output", path=str(self.out)) from None
+        foreign = [n for n in names if n not in self.entries]
+        if not names or (self.marker in names and not foreign):
+            return
+        shown = ", ".join(foreign[:4]) + (", ..." if len(foreign) > 4 else "")
+        what = (
+            f"files that neyman did not write there ({shown})" if foreign else f"no {self.marker}"
+        )
+        msg = (
+            f"output {self.out} is not empty and is not a neyman output: it has {what}; "
+            "the output is replaced whole, so choose a new or empty directory"
+        )
+        raise ConfigError(msg, key="output", path=str(self.out), value=foreign or names)
+
     # ------------------------------------------------------------------ lock
     def _acquire(self) -> None:
+        size = len(os.fsencode(self.out.name))
+        if size > _MAX_NAME_BYTES:
+            msg = (
+                f"output name '{self.out.name[:60]}...' is {size} bytes long; file systems "
+                f"allow 255 and neyman adds a suffix beside it: choose a name of at most "
+                f"{_MAX_NAME_BYTES} bytes"
+            )
+            raise ConfigError(msg, key="output", path=str(self.out))
         check_parent_folders(self.out)
+        self._check_inputs()
+        self._check_replaceable()
         if not self.out.parent.is_dir():
             try:
                 self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +252,12 @@ class ReportWriter:
         try:
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=self.out.parent))
             self._install()
+        except OSError as exc:
+            self._release()
+            msg = (
+                f"cannot write in {self.out.parent}: {exc.strerror}; choose a writable output path"
+            )
+            raise ConfigError(msg, key="output", path=str(self.out.parent)) from None
         except BaseException:
             self._release()
             raise
@@ -182,6 +270,7 @@ class ReportWriter:
     def commit(self) -> Path:
         """Swap the complete temporary directory into place; return the output path."""
         _apply_umask(self.tmp)
+        self._check_replaceable()  # files added to the output while the run was going
         old: Path | None = None
         if self.out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))

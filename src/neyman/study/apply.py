@@ -50,7 +50,7 @@ def check_output(events: Path, output: Path, *, force: bool) -> None:
 
 
 def _pipeline(model: Any, model_dir: Path) -> Any:
-    from neyman.models.pipeline import Pipeline
+    from neyman.models.pipeline import Pipeline, check_scores
 
     if isinstance(model, Pipeline):
         return model
@@ -62,7 +62,9 @@ def _pipeline(model: Any, model_dir: Path) -> Any:
         )
         raise ModelError(msg, path=str(model_dir))
     d = len(names)
-    return Pipeline([str(n) for n in names], model, mean=np.zeros(d), scale=np.ones(d))
+    pipe = Pipeline([str(n) for n in names], model, mean=np.zeros(d), scale=np.ones(d))
+    check_scores(pipe, model_dir)
+    return pipe
 
 
 def _check_features(values: pd.DataFrame, events: Path) -> None:

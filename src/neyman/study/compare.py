@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from neyman.errors import DataError
+from neyman.study._output import COMPARE_ENTRIES, ReportWriter
 from neyman.study.report import _Figures, _safe, _table, _write_text
 
 __all__ = ["ComparedMethod", "compare_studies", "read_study_output"]
@@ -139,7 +140,8 @@ def compare_studies(
     outputs : sequence of Path
         Study output directories (at least one; two or more to compare).
     out : Path
-        Directory to write (created).
+        Directory to write: new, empty or an earlier comparison (replaced whole when the
+        comparison is complete); never one of ``outputs``, inside one or holding one.
     labels : sequence of str, optional
         One name per output (default: each study's name).
 
@@ -161,7 +163,25 @@ def compare_studies(
     if len(set(names)) != len(names):
         msg = "two outputs have the same study name; tell them apart with --label"
         raise DataError(msg, available=names)
-    out.mkdir(parents=True, exist_ok=True)
+    target = Path(out).resolve()
+    for folder in outputs:
+        given = Path(folder).resolve()
+        if target == given or given in target.parents or target in given.parents:
+            msg = (
+                f"comparison output {out} overlaps the study output {folder} it compares; "
+                "write the comparison to a directory of its own"
+            )
+            raise DataError(msg, key="output", path=str(out), value=str(folder))
+    # a lock, a temporary sibling and one swap, as a study's report: a failed comparison
+    # leaves nothing, and only an earlier comparison is ever replaced
+    with ReportWriter(out, marker="compare.json", entries=COMPARE_ENTRIES) as writer:
+        _write_comparison(outputs, methods, writer.tmp)
+        writer.commit()
+    return writer.out / "index.html"
+
+
+def _write_comparison(outputs: Sequence[Path], methods: list[ComparedMethod], out: Path) -> None:
+    """Write the comparison's page, ``compare.json`` and figures into ``out``."""
     effs = sorted({k for m in methods for k in (m.metrics.get("rejection") or {})}, key=float)
     head = [
         "study",
@@ -208,7 +228,6 @@ img {{ max-width: 100%; height: auto; }} .small {{ font-size: 0.85em; color: #55
     }
     _write_text(out / "compare.json", json.dumps(doc, indent=2))
     _write_text(out / "index.html", page)
-    return out / "index.html"
 
 
 def _figures(out: Path, methods: Sequence[ComparedMethod]) -> _Figures:

@@ -18,6 +18,7 @@ then renamed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import struct
@@ -471,10 +472,25 @@ class _Figures:
                 nrows, 1, squeeze=False, sharex=bool(height_ratios), gridspec_kw=grid
             )[:, 0]
             draw(ax=axes[0] if nrows == 1 else list(axes))
-            png = self.plots / f"{_safe(name)}.png"
+            png = self.plots / f"{self._stem(name)}.png"
             fig.savefig(png, dpi=DPI, bbox_inches="tight")
             fig.savefig(png.with_suffix(".pdf"), bbox_inches="tight")
         self.items.append(_Fig(caption, png, section))
+
+    def _stem(self, name: str) -> str:
+        """A file name of its own for figure ``name``: sanitised, at most 100 bytes.
+
+        Names from a config (feature expressions such as ``a/b`` and ``a*b``) can sanitise
+        to one name, or be too long for a file name; either gets a hash of the full name,
+        so no figure overwrites another.
+        """
+        stem = _safe(name)
+        taken = {f.png.stem for f in self.items}
+        if len(stem.encode()) > _MAX_STEM or stem in taken:
+            digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+            head = stem.encode()[: _MAX_STEM - 11].decode("utf-8", "ignore")
+            stem = f"{head}-{digest}"
+        return stem
 
     def html(self, section: str) -> str:
         e = html.escape
@@ -491,6 +507,10 @@ class _Figures:
                 f'<a href="plots/{e(f.png.stem)}.pdf">PDF</a></figcaption></figure>'
             )
         return "".join(parts)
+
+
+#: longest figure file stem (file systems allow 255 bytes; ".png" and UTF-8 need room)
+_MAX_STEM = 100
 
 
 def _safe(name: str) -> str:

@@ -320,6 +320,15 @@ class Study:
         return Prepared(train, val, test, mean, scale, policy, raw_w, particles), idx
 
     # ------------------------------------------------------------------ run
+    def input_paths(self) -> list[Path]:
+        """The event files (or globs) the config reads; the output may not hold them."""
+        data = self.config.data
+        paths = [s.path for s in (data.signal, data.background, data.file) if s is not None]
+        opt = data.builtin_options.get("path")
+        if isinstance(opt, str | Path):
+            paths.append(Path(opt))
+        return paths
+
     def run(
         self,
         out: Path,
@@ -343,7 +352,7 @@ class Study:
         """
         console = console or Console(highlight=False)
         self.engine = engine if engine is not None else LocalEngine()
-        with ReportWriter(out) as writer:
+        with ReportWriter(out, inputs=self.input_paths()) as writer:
             self.engine.scratch = writer.path(".shards")  # removed by close(), before commit
             try:
                 result = self._run_into(writer, console, use_cache, validation_weights)
