@@ -66,9 +66,13 @@ DATASETS = ("moons", "circles", "linearly separable")
 CLASSIFIERS = ("decision tree", "MLP", "XGBoost")
 OPTIONS: tuple[Option, ...] = (
     Option(
-        "events", int, 150, "events per class in each data set (40 percent of them are test events)"
+        "events",
+        int,
+        150,
+        "events per class in each data set (40 percent of them are test events), >= 10",
+        minimum=10,
     ),
-    Option("epochs", int, None, "MLP training epochs (default 200; quick 60)"),
+    Option("epochs", int, None, "MLP training epochs (default 200; quick 60)", minimum=1),
 )
 
 
@@ -161,7 +165,7 @@ def compute(
     """
     opts = resolve_options(NAME, OPTIONS, options)
     con = lab_console(console)
-    epochs = opts["epochs"] or (60 if quick else 200)
+    epochs = (60 if quick else 200) if opts["epochs"] is None else opts["epochs"]
     con.rule(f"{NAME}: 3 classifiers x 3 data sets")
     accuracy, intervals, panels = [], [], []
     # tiny networks train fastest on one thread (thread hand-offs dominate otherwise)

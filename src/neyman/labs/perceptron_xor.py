@@ -59,8 +59,12 @@ SUMMARY = (
 )
 
 OPTIONS: tuple[Option, ...] = (
-    Option("perceptron_epochs", int, 100, "at most this many epochs of the perceptron rule"),
-    Option("epochs", int, None, "epochs of the 2-D regression MLP (default 100; quick 40)"),
+    Option(
+        "perceptron_epochs", int, 100, "at most this many epochs of the perceptron rule", minimum=1
+    ),
+    Option(
+        "epochs", int, None, "epochs of the 2-D regression MLP (default 100; quick 40)", minimum=1
+    ),
 )
 
 INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -178,7 +182,7 @@ def compute(
     p_grid = ours.predict_proba(np.column_stack([gx.ravel(), gy.ravel()]))[:, 1]
 
     n = 4000 if quick else 20_000
-    epochs = opts["epochs"] or (40 if quick else 100)
+    epochs = (40 if quick else 100) if opts["epochs"] is None else opts["epochs"]
     rng = np.random.default_rng(3)
     X = rng.uniform(-1.0, 1.0, (n, 2))
     y = _target(X) + 0.05 * rng.standard_normal(n)  # noise variance 0.0025: the MSE floor

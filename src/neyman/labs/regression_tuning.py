@@ -194,7 +194,9 @@ def load(quick: bool = False, **options: Any) -> tuple[Dataset, str]:
         if opts["rows"] is not None:
             ds = ds.subset(np.arange(min(opts["rows"], ds.n_events)))
         return ds, f"CMS open data ({opts['data']})"
-    ds = drell_yan_ee(opts["rows"] or (1_500 if quick else 6_000), random_state=SEED)
+    ds = drell_yan_ee(
+        (1_500 if quick else 6_000) if opts["rows"] is None else opts["rows"], random_state=SEED
+    )
     return ds, "generated Z/γ* -> ee (neyman.datasets.drell_yan_ee)"
 
 

@@ -85,7 +85,11 @@ OPTIONS = (
     Option("data", Path, None, "the CMS dielectron CSV (generated Z/γ* -> ee events without it)"),
     Option("rows", int, None, "events to keep (or to generate), >= 100"),
     Option(
-        "epochs", int, None, "training epochs (10 with --quick, else 40; 200 below 5,000 events)"
+        "epochs",
+        int,
+        None,
+        "training epochs (10 with --quick, else 40; 200 below 5,000 events)",
+        minimum=1,
     ),
 )
 #: learning rates tried, in order, for the raw-input network when SGD at 0.01 diverges
@@ -266,7 +270,7 @@ def _load(opts: dict[str, Any], quick: bool, seed: int) -> tuple[Dataset, str]:
         if opts["rows"] is not None:
             ds = ds.subset(np.arange(min(opts["rows"], ds.n_events)))
         return ds, f"CMS open data ({opts['data']})"
-    n = opts["rows"] or (3_000 if quick else 20_000)
+    n = (3_000 if quick else 20_000) if opts["rows"] is None else opts["rows"]
     return drell_yan_ee(n, random_state=seed), "generated Z/γ* -> ee (neyman.datasets.drell_yan_ee)"
 
 
@@ -325,7 +329,9 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
 
     # held-out events: a quarter of the sample, never seen in training
     train, _, test = ds.split(test=0.25, random_state=seed)
-    epochs = opts["epochs"] or (10 if quick else (200 if ds.n_events < 5_000 else 40))
+    epochs = opts["epochs"]
+    if epochs is None:
+        epochs = 10 if quick else (200 if ds.n_events < 5_000 else 40)
     if quick:
         train = train.subset(np.arange(min(train.n_events, 2_000)))
     y_train, y_test = _mass(train), _mass(test)
