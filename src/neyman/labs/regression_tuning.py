@@ -484,9 +484,16 @@ def _print_recipe(a: RegressionTuningAnswers, con: Console) -> None:
         )
     con.print(table)
     own = a.recipe_rmse_winner == "mse" and a.recipe_mae_winner == "mae"
+
+    def who(winner: str, metric: str) -> str:
+        # _which names a loss only beyond 2 standard errors; otherwise it is a tie
+        if winner in ("mse", "mae"):
+            return f"the smaller test {metric} comes from {winner} (beyond 2 standard errors)"
+        return f"neither loss gives a smaller test {metric} (within 2 standard errors)"
+
     con.print(
-        f"Another loss: the smaller test RMSE comes from {a.recipe_rmse_winner}, the smaller "
-        f"test MAE from {a.recipe_mae_winner} (paired differences beyond 2 standard errors). "
+        f"Another loss: {who(a.recipe_rmse_winner, 'RMSE')}; "
+        f"{who(a.recipe_mae_winner, 'MAE')}. "
         "The squared error is minimised by the conditional mean, the absolute error by the "
         "conditional median (lab loss-functions), so with enough training each loss should "
         "win on its own metric; "
