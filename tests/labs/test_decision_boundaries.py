@@ -136,3 +136,37 @@ def test_real_tree_has_plateaus() -> None:
 def test_lab_map_has_the_plateau(lab_answers: Any) -> None:
     panel = lab_answers.panels[1][0]  # circles, decision tree
     assert decision_boundaries.undecided(panel["p"]).any()
+
+
+def test_largest_difference_and_its_verdict(lab_answers: Any) -> None:
+    # the sentence used to say, whatever the numbers, that "differences of a few hundredths
+    # between the classifiers are not significant" (circles: MLP - tree = 0.058, 2.7 sigma)
+    a = lab_answers
+    acc = np.asarray(a.accuracy)
+    d = a.largest_difference
+    i, j = a.datasets.index(d["dataset"]), a.classifiers.index(d["first"])
+    k = a.classifiers.index(d["second"])
+    assert d["difference"] == pytest.approx(acc[i, j] - acc[i, k], abs=1e-12)
+    pair_diffs = [abs(r[x] - r[y]) for r in acc for x in range(3) for y in range(x + 1, 3)]
+    assert abs(d["difference"]) == pytest.approx(max(pair_diffs), abs=1e-12)
+    assert d["comparisons"] == 9
+    # a paired difference of 0/1 hits: its error is at most the unpaired one and >= 0
+    n = a.n_test
+    unpaired = np.hypot(*(np.sqrt(p * (1 - p) / n) for p in (acc[i, j], acc[i, k])))
+    assert 0 < d["error"] <= unpaired * np.sqrt(n / (n - 1)) + 1e-12
+
+    from dataclasses import replace
+
+    def line(err: float) -> str:
+        buf = io.StringIO()
+        decision_boundaries.render(
+            replace(a, largest_difference={**d, "difference": 0.05, "error": err}),
+            console=Console(file=buf, width=1000),
+        )
+        return next(t for t in buf.getvalue().splitlines() if "largest of the 9" in t)
+
+    assert "is 2.5 standard errors" in line(0.02)
+    assert "(more than 2: significant, though it is the largest of 9 comparisons)" in line(0.02)
+    assert "is 1.2 standard errors" in line(0.04)
+    assert "not significant at this sample size" in line(0.04)
+    assert "few hundredths" not in line(0.02)

@@ -178,3 +178,34 @@ def test_full_acceptance(tmp_path: Path) -> None:
     assert a["best_cv_auc"] >= 0.935
     assert a["cv_mean"]["MLP (neyman)"] > a["cv_mean"]["MLP (sklearn)"]
     assert a["mlp_comparison"][2] in ("better", "compatible")
+
+
+def test_simple_methods_sentence_is_read_off_the_table(quick_run: Any) -> None:
+    from types import SimpleNamespace
+
+    # the sentence was fixed text: "cuts and Fisher leave the most hadrons at every gamma
+    # efficiency", whatever the eps_B table showed
+    a = quick_run[0].answers
+    effs = gamma_hadron.GAMMA_EFFICIENCIES
+    acc = {m: {e: a["hadron_acceptance"][m][e] for e in effs} for m in a["hadron_acceptance"]}
+    worst = {e: set(sorted(acc, key=lambda m: -acc[m][e])[:2]) for e in effs}
+    every = all(w == {"Cuts", "Fisher"} for w in worst.values())
+    assert ("leave the most hadrons at every gamma efficiency" in quick_run[1]) == every
+    # a table where the neyman MLP is worse than Fisher at eps_gamma = 0.9
+    table = {m: dict.fromkeys(effs, 0.1) for m in ("Cuts", "Fisher", "BDT", "MLP (neyman)")}
+    table["Cuts"] = dict.fromkeys(effs, 0.5)
+    table["Fisher"] = {0.5: 0.3, 0.7: 0.3, 0.9: 0.2}
+    table["MLP (neyman)"] = {0.5: 0.1, 0.7: 0.1, 0.9: 0.4}
+    text = gamma_hadron._simple_methods_text(SimpleNamespace(hadron_acceptance=table))  # type: ignore[arg-type]
+    assert "at every gamma efficiency" not in text
+    assert "leave the most hadrons at eps_gamma = 0.5, 0.7 but not everywhere" in text
+    assert "at eps_gamma = 0.9 the two highest eps_B are Cuts and MLP (neyman)" in text
+
+
+def test_one_permutation_quotes_no_error(quick_run: Any) -> None:
+    # with one permutation per feature (--quick) every drop printed "± 0.0000"
+    text = quick_run[1]
+    assert quick_run[0].answers["importance_repeats"] == 1
+    assert "AUC drop (1 permutation)" in text
+    ranking = text[text.index("Variable ranking") :]
+    assert "± 0.0000" not in ranking

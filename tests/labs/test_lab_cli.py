@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -56,6 +57,41 @@ def test_bad_option_value_names_the_option(name: str, value: object) -> None:
         resolve_options("toy", OPTIONS, {name: value})
     assert err.value.key == name
     assert err.value.value == value
+
+
+def test_option_minimum_is_checked() -> None:
+    opts = (Option("epochs", int, None, minimum=1),)
+    assert resolve_options("toy", opts, {"epochs": 1}) == {"epochs": 1}
+    assert resolve_options("toy", opts, {}) == {"epochs": None}  # not given: the lab decides
+    with pytest.raises(ConfigError, match="option 'epochs' of lab toy must be >= 1, got 0"):
+        resolve_options("toy", opts, {"epochs": 0})
+
+
+# a given 0 (or less) used to fall through `value or default` and run with the default while
+# printing it as the setting; it is an error naming the option, before any work
+ZERO_IS_AN_ERROR = [
+    ("decision-boundaries", "epochs"),
+    ("decision-boundaries", "events"),
+    ("perceptron-xor", "epochs"),
+    ("perceptron-xor", "perceptron_epochs"),
+    ("rnn", "events"),
+    ("rnn", "epochs"),
+    ("susy", "epochs"),
+    ("zmass", "epochs"),
+    ("jet-tagging", "rows"),
+    ("jet-tagging", "epochs"),
+]
+
+
+@pytest.mark.parametrize(("name", "option"), ZERO_IS_AN_ERROR)
+@pytest.mark.parametrize("value", [0, -1])
+def test_a_given_zero_is_an_error_not_the_default(name: str, option: str, value: int) -> None:
+    if name not in INSTALLED:
+        pytest.skip(f"{name} is not installed")
+    mod = _module(name)
+    with pytest.raises(ConfigError, match=f"'{option}'") as err:
+        mod.compute(quick=True, console=Console(file=io.StringIO()), **{option: value})
+    assert err.value.key == option
 
 
 @dataclass

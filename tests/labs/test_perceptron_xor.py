@@ -108,3 +108,31 @@ def test_perceptron_epochs_option() -> None:
     )
     assert a.perceptron_epochs["XOR"] == 7
     assert a.epochs == 1
+
+
+def test_verdict_follows_the_accuracies_for_any_epoch_limit() -> None:
+    # with 3 epochs AND is not learned yet; the sentence used to say "AND and OR converge"
+    buf = io.StringIO()
+    result = perceptron_xor.run(
+        quick=True, perceptron_epochs=3, epochs=1, console=Console(file=buf, width=400)
+    )
+    text, acc = buf.getvalue(), result.answers["perceptron_accuracy"]
+    assert acc["AND"] < 1.0
+    assert acc["OR"] == 1.0
+    assert "AND and OR converge" not in text
+    assert "The perceptron learns OR (every input right; OR after 3 epochs)" in text
+    wrong = round(4 * (1 - acc["AND"]))
+    assert f"on AND the perceptron still misclassifies {wrong} of 4 inputs after 3 epochs" in text
+    assert (
+        "on XOR the perceptron still misclassifies 2 of 4 inputs after 3 epochs (no straight"
+        in text
+    )
+
+
+def test_verdict_of_the_default_run(lab_run: Any) -> None:
+    text = " ".join(lab_run[1].split())
+    assert (
+        "The perceptron learns AND and OR (every input right; AND after 6, OR after 4 epochs)"
+        in text
+    )
+    assert "on XOR the perceptron still misclassifies 2 of 4 inputs after 100 epochs" in text

@@ -135,3 +135,37 @@ def test_tick_labels_do_not_overlap(
                 clash = _overlaps(list(axis.get_ticklabels()), renderer)
                 assert not clash, (name, clash)
         plt.close(fig)
+
+
+def test_sentence_follows_the_numbers() -> None:
+    from dataclasses import replace
+
+    from sklearn.model_selection import train_test_split
+
+    from neyman.datasets import circles
+
+    answers = projection_trick.compute(quick=True, console=quiet())
+    # the x3 share and the majority baseline recomputed from the lab's data and split
+    ds = circles(300, noise=0.05, factor=0.5, random_state=0)
+    X, y = np.asarray(ds.X, dtype=np.float64), np.asarray(ds.y)
+    X_tr, _, _, y_te = train_test_split(X, y, test_size=1 / 3, random_state=0, stratify=y)
+    spread = np.abs(answers.plane[:3]) * projection_trick.lift(X_tr).std(axis=0)
+    assert answers.plane_x3_share == pytest.approx(spread[2] / spread.sum(), rel=1e-12)
+    assert answers.plane_x3_share > projection_trick.NEARLY_X3
+    assert answers.majority_accuracy == pytest.approx(np.bincount(y_te).max() / len(y_te))
+
+    def text(ans: Any) -> str:
+        buf = io.StringIO()
+        projection_trick.render(ans, None, Console(file=buf, width=400))
+        return buf.getvalue()
+
+    shown = text(answers)
+    wrong = 1 - answers.accuracy_2d
+    assert f"leaves {wrong:.1%} of the held-out events on the wrong side" in shown
+    assert f"(accuracy {answers.accuracy_2d:.1%};" in shown
+    assert "is nearly x3 = const" in shown
+    # a tilted plane is not called "x3 = const"; a good 2-D line is not "about half wrong"
+    tilted = text(replace(answers, plane_x3_share=0.4, accuracy_2d=0.9))
+    assert "is nearly x3 = const" not in tilted
+    assert "tilts in x1 and x2 as well (x3 carries 40% of its variation)" in tilted
+    assert "leaves 10.0% of the held-out events on the wrong side" in tilted

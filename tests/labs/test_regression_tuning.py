@@ -171,3 +171,34 @@ def test_bad_options() -> None:
         regression_tuning.run(quick=True, dat="x")
     with pytest.raises(ConfigError, match="rows"):
         regression_tuning.run(quick=True, rows=True)
+
+
+@pytest.fixture(scope="module")
+def quick_answers() -> Any:
+    return regression_tuning.compute(quick=True, console=Console(file=io.StringIO()))
+
+
+@pytest.mark.parametrize(
+    ("rmse", "mae", "want"),
+    [
+        ("mse", "mae", ["the smaller test RMSE comes from mse", "the smaller test MAE comes "
+                        "from mae", "here it does."]),
+        ("neither (within 2 standard errors on these events)", "mae",
+         ["neither loss gives a smaller test RMSE (within 2 standard errors)",
+          "the smaller test MAE comes from mae (beyond 2 standard errors)", "does not show"]),
+    ],
+)  # fmt: skip
+def test_recipe_sentence_reads_for_a_tie(
+    quick_answers: Any, rmse: str, mae: str, want: list[str]
+) -> None:
+    # a tie used to print "the smaller test RMSE comes from neither (within 2 standard
+    # errors ...) ... (paired differences beyond 2 standard errors)"
+    from dataclasses import replace
+
+    a = replace(quick_answers, recipe_rmse_winner=rmse, recipe_mae_winner=mae)
+    buf = io.StringIO()
+    regression_tuning.render(a, None, Console(file=buf, width=1000))
+    line = next(t for t in buf.getvalue().splitlines() if t.startswith("Another loss"))
+    for w in want:
+        assert w in line
+    assert "comes from neither" not in line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,62 @@ def test_bad_options() -> None:
         zmass.run(quick=True, dta="x")
     with pytest.raises(ConfigError, match="rows"):
         zmass.run(quick=True, rows=5)
+
+
+@pytest.fixture(scope="module")
+def small_answers() -> Any:
+    return zmass.compute(quick=True, console=Console(file=io.StringIO()), rows=400, epochs=1)
+
+
+@pytest.mark.parametrize(
+    ("gain", "lowered", "raised", "want"),
+    [
+        (4.5, True, False, "the engineered features divided it by a further 4.5;"),
+        (0.7, False, True, "the engineered features raised it by a factor 1.4;"),
+        (
+            0.95,
+            False,
+            False,
+            "the engineered features raised it by a factor 1.1 (not significant);",
+        ),
+        (
+            1.05,
+            False,
+            False,
+            "the engineered features divided it by a further 1.1 (not significant);",
+        ),
+    ],
+)
+def test_verdict_sentence_follows_the_ratio_and_its_sign(
+    small_answers: Any, gain: float, lowered: bool, raised: bool, want: str
+) -> None:
+    # an MSE ratio below 1 is a worse MSE: it used to read "divided it by a further 0.7"
+    # and "(not significant)" even when the rise was beyond 2 standard errors
+    a = replace(
+        small_answers,
+        gain_units=2.0,
+        units_helped=True,
+        units_hurt=False,
+        gain_features=gain,
+        features_helped=lowered,
+        features_hurt=raised,
+    )
+    buf = io.StringIO()
+    zmass.render(a, None, Console(file=buf, width=400))
+    text = buf.getvalue()
+    assert "Units of 100 GeV divided the MSE by 2.0;" in text
+    assert want in text
+    assert "by a further 0." not in text
+
+
+def test_paired_verdicts_are_two_sided(small_answers: Any) -> None:
+    a = small_answers
+    y, p = a.y_test, a.preds
+    for before, after, better, worse in (
+        ("raw", "units", a.units_helped, a.units_hurt),
+        ("units", "features", a.features_helped, a.features_hurt),
+    ):
+        d = (p[before] - y) ** 2 - (p[after] - y) ** 2
+        err = d.std(ddof=1) / np.sqrt(len(d))
+        assert better == bool(d.mean() > 2 * err)
+        assert worse == bool(d.mean() < -2 * err)

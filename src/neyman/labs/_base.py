@@ -48,7 +48,8 @@ class Option:
     ``neyman lab NAME --help`` lists a lab's ``OPTIONS``; ``--rows 10`` becomes
     ``rows=10`` (dashes in flags, underscores in keywords). ``type`` is ``int``, ``float``,
     ``str``, ``bool`` (a flag) or ``Path``; ``default`` is what ``compute`` uses when the
-    option is not given (``None``: the lab decides, e.g. from ``quick``).
+    option is not given (``None``: the lab decides, e.g. from ``quick``); ``minimum`` is
+    the smallest number accepted (a given ``--epochs 0`` is an error, never the default).
     """
 
     name: str
@@ -56,6 +57,7 @@ class Option:
     default: Any = None
     help: str = ""
     choices: tuple[Any, ...] | None = None
+    minimum: float | None = None  # the smallest value accepted (numbers only)
 
     @property
     def flag(self) -> str:
@@ -258,6 +260,9 @@ def _coerce(lab: str, opt: Option, value: Any) -> Any:
         value = Path(value)
     elif opt.type is str and not isinstance(value, str):
         msg = f"{bad} a string, got {short(value)}"
+        raise ConfigError(msg, key=opt.name, value=value)
+    if opt.minimum is not None and value < opt.minimum:
+        msg = f"{bad} >= {opt.minimum:g}, got {short(value)}"
         raise ConfigError(msg, key=opt.name, value=value)
     if opt.choices is not None and value not in opt.choices:
         shown = ", ".join(map(str, opt.choices))

@@ -17,12 +17,13 @@ here they are left out of the line and hatched ("undecided") instead.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 from sklearn.model_selection import train_test_split
@@ -66,9 +67,13 @@ DATASETS = ("moons", "circles", "linearly separable")
 CLASSIFIERS = ("decision tree", "MLP", "XGBoost")
 OPTIONS: tuple[Option, ...] = (
     Option(
-        "events", int, 150, "events per class in each data set (40 percent of them are test events)"
+        "events",
+        int,
+        150,
+        "events per class in each data set (40 percent of them are test events), >= 10",
+        minimum=10,
     ),
-    Option("epochs", int, None, "MLP training epochs (default 200; quick 60)"),
+    Option("epochs", int, None, "MLP training epochs (default 200; quick 60)", minimum=1),
 )
 
 
@@ -132,7 +137,8 @@ def draw_boundary(ax: Any, xx: Any, yy: Any, p: Any) -> Any:
 class DecisionBoundariesAnswers(Answers):
     """``accuracy[i][j]``: data set i, classifier j, on ``n_test`` test events, with 68%
     Wilson intervals in ``accuracy_interval``; ``accuracy_stat_error``: the binomial error of
-    an accuracy of 0.85 on that many events, the size of a typical difference."""
+    an accuracy of 0.85 on that many events; ``largest_difference``: the largest accuracy
+    difference of two classifiers on one data set, with its paired standard error."""
 
     datasets: list[str]
     classifiers: list[str]
@@ -140,6 +146,9 @@ class DecisionBoundariesAnswers(Answers):
     accuracy: list[list[float]]
     accuracy_interval: list[list[tuple[float, float]]]
     accuracy_stat_error: float
+    #: the largest accuracy difference between two classifiers on one data set, with the
+    #: standard error of the paired per-event difference (same test events)
+    largest_difference: dict[str, Any] = field(default_factory=dict)
     panels: list[list[dict[str, Any]]] = figure_data(default_factory=list)
 
 
@@ -149,6 +158,29 @@ def _panel(clf: Any, X: Any, X_te: Any, y_te: Any, points: int) -> dict[str, Any
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], points), np.linspace(lo[1], hi[1], points))
     p = _signal_probability(clf)(np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
     return {"xx": xx, "yy": yy, "p": p, "X_test": X_te, "y_test": y_te}
+
+
+def _differences(dataset: str, hits: dict[str, NDArray[np.float64]]) -> list[dict[str, Any]]:
+    """Accuracy difference of every pair of classifiers on the same test events.
+
+    The error is that of the mean per-event difference of the 0/1 hits (paired: an event
+    both get right or both get wrong adds nothing), not the two binomial errors combined.
+    """
+    names = list(hits)
+    out = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            d = hits[a] - hits[b]
+            out.append(
+                {
+                    "dataset": dataset,
+                    "first": a,
+                    "second": b,
+                    "difference": float(d.mean()),
+                    "error": float(d.std(ddof=1) / np.sqrt(d.size)),
+                }
+            )
+    return out
 
 
 def compute(
@@ -161,26 +193,30 @@ def compute(
     """
     opts = resolve_options(NAME, OPTIONS, options)
     con = lab_console(console)
-    epochs = opts["epochs"] or (60 if quick else 200)
+    epochs = (60 if quick else 200) if opts["epochs"] is None else opts["epochs"]
     con.rule(f"{NAME}: 3 classifiers x 3 data sets")
     accuracy, intervals, panels = [], [], []
+    differences: list[dict[str, Any]] = []
     # tiny networks train fastest on one thread (thread hand-offs dominate otherwise)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        for ds in make_data(opts["events"]).values():
+        for dname, ds in make_data(opts["events"]).items():
             X, y = np.asarray(ds.X, dtype=np.float64), np.asarray(ds.y)
             X_tr, X_te, y_tr, y_te = train_test_split(
                 X, y, test_size=0.4, random_state=42, stratify=y
             )
             row, row_ci, row_panels = [], [], []
+            hits: dict[str, NDArray[np.float64]] = {}
             for cname in CLASSIFIERS:
                 clf = _classifier(cname, epochs).fit(X_tr, y_tr)
-                correct = int(np.sum(clf.predict(X_te) == y_te))
+                hits[cname] = (clf.predict(X_te) == y_te).astype(np.float64)
+                correct = int(hits[cname].sum())
                 row.append(correct / len(y_te))
                 row_ci.append(wilson_interval(correct, len(y_te), cl=0.6827))
                 row_panels.append(_panel(clf, X, X_te, y_te, 60 if quick else 150))
             accuracy.append(row)
+            differences.extend(_differences(dname, hits))
             intervals.append(row_ci)
             panels.append(row_panels)
     finally:
@@ -193,6 +229,10 @@ def compute(
         accuracy=accuracy,
         accuracy_interval=intervals,
         accuracy_stat_error=float(np.sqrt(0.85 * 0.15 / n_test)),
+        largest_difference={
+            **max(differences, key=lambda d: abs(d["difference"])),
+            "comparisons": len(differences),
+        },
         panels=panels,
     )
 
@@ -228,6 +268,30 @@ def _figure(a: DecisionBoundariesAnswers) -> Any:
     return fig
 
 
+def _difference_text(a: DecisionBoundariesAnswers) -> str:
+    """The largest difference between two classifiers and whether it is significant."""
+    d = a.largest_difference
+    if not d:
+        return ""
+    if d["difference"] < 0:
+        first, second, diff = d["second"], d["first"], -d["difference"]
+    else:
+        first, second, diff = d["first"], d["second"], d["difference"]
+    if diff == 0:
+        return "On every data set the three classifiers have the same accuracy."
+    ratio = diff / d["error"] if d["error"] > 0 else np.inf
+    verdict = (
+        f"more than 2: significant, though it is the largest of {d['comparisons']} comparisons"
+        if ratio > 2
+        else "not more than 2: not significant at this sample size, nor are the smaller ones"
+    )
+    return (
+        f"The largest of the {d['comparisons']} differences between two classifiers on one "
+        f"data set, {first} over {second} on {d['dataset']} by {diff:.3f}, is {ratio:.1f} "
+        f"standard errors of the paired per-event difference ({verdict})."
+    )
+
+
 def render(
     answers: DecisionBoundariesAnswers, out: Path | None = None, console: Console | None = None
 ) -> LabResult:
@@ -246,8 +310,7 @@ def render(
     con.print(
         "The tree's boundaries are axis-parallel staircases, XGBoost's a finer staircase, the "
         f"MLP's smooth curves. With {a.n_test} test events each accuracy carries a statistical "
-        f"error of about ±{a.accuracy_stat_error:.2f} (binomial), so differences of a few "
-        "hundredths between the classifiers are not significant.",
+        f"error of about ±{a.accuracy_stat_error:.2f} (binomial). {_difference_text(a)}",
         markup=False,
     )
     figs = Figures(out, result, con)

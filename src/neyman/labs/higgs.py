@@ -182,12 +182,12 @@ def load(quick: bool = False, **options: Any) -> tuple[Dataset, str]:
 
 
 def _load(opts: dict[str, Any], quick: bool) -> tuple[Dataset, str]:
-    rows = opts["rows"] or (2_000 if quick else 100_000)
+    rows = (2_000 if quick else 100_000) if opts["rows"] is None else opts["rows"]
     data = opts["data"]
     if data is None and (data_dir() / "HIGGS.csv.gz").is_file():
         data = data_dir() / "HIGGS.csv.gz"  # the UCI file, already downloaded into the cache
     if data is None:
-        n = opts["rows"] or (400 if quick else 10_000)
+        n = (400 if quick else 10_000) if opts["rows"] is None else opts["rows"]
         ds, path = generated_sample(n, SEED)
         return ds, f"HIGGS-like, generated with Pythia 8 at parton level (cached in {path})"
     path = Path(data).expanduser()

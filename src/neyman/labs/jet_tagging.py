@@ -304,8 +304,10 @@ def compute(
         No jets: neither a file nor the generator.
     """
     check_options(NAME, options, [o.name for o in OPTIONS])
-    rows = options.get("rows") or (100 if quick else 2000)
-    epochs = options.get("epochs") or (3 if quick else 10)
+    rows = options.get("rows")
+    rows = (100 if quick else 2000) if rows is None else rows
+    epochs = options.get("epochs")
+    epochs = (3 if quick else 10) if epochs is None else epochs
     for key, value, low in (("rows", rows, 10), ("epochs", epochs, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             msg = f"option '{key}' of lab {NAME} must be an integer >= {low}, got {value!r}"

@@ -248,7 +248,7 @@ def compute(
     """
     opts = _options(options)
     con = lab_console(console)
-    n = int(opts["rows"] or (20_000 if quick else 200_000))
+    n = int((20_000 if quick else 200_000) if opts["rows"] is None else opts["rows"])
     steps = 600 if quick else 3000
     x, y = sample(n)
     rng = np.random.default_rng(17)

@@ -59,8 +59,12 @@ SUMMARY = (
 )
 
 OPTIONS: tuple[Option, ...] = (
-    Option("perceptron_epochs", int, 100, "at most this many epochs of the perceptron rule"),
-    Option("epochs", int, None, "epochs of the 2-D regression MLP (default 100; quick 40)"),
+    Option(
+        "perceptron_epochs", int, 100, "at most this many epochs of the perceptron rule", minimum=1
+    ),
+    Option(
+        "epochs", int, None, "epochs of the 2-D regression MLP (default 100; quick 40)", minimum=1
+    ),
 )
 
 INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -178,7 +182,7 @@ def compute(
     p_grid = ours.predict_proba(np.column_stack([gx.ravel(), gy.ravel()]))[:, 1]
 
     n = 4000 if quick else 20_000
-    epochs = opts["epochs"] or (40 if quick else 100)
+    epochs = (40 if quick else 100) if opts["epochs"] is None else opts["epochs"]
     rng = np.random.default_rng(3)
     X = rng.uniform(-1.0, 1.0, (n, 2))
     y = _target(X) + 0.05 * rng.standard_normal(n)  # noise variance 0.0025: the MSE floor
@@ -222,6 +226,36 @@ def compute(
     )
 
 
+#: gates no straight line separates (the perceptron rule cannot converge on them)
+NOT_SEPARABLE = frozenset({"XOR"})
+
+
+def _perceptron_verdict(a: PerceptronXorAnswers) -> str:
+    """Which gates the perceptron learned, from its accuracies (not assumed)."""
+    learned = [g for g in GATES if a.perceptron_accuracy[g] == 1.0]
+    parts = []
+    if learned:
+        epochs = ", ".join(f"{g} after {a.perceptron_epochs[g]}" for g in learned)
+        parts.append(
+            f"the perceptron learns {' and '.join(learned)} (every input right; {epochs} epochs)"
+        )
+    for g in GATES:
+        if g in learned:
+            continue
+        wrong = round(len(GATES[g]) * (1 - a.perceptron_accuracy[g]))
+        why = (
+            "no straight line separates the classes"
+            if g in NOT_SEPARABLE
+            else "a line separates them: more epochs would find it"
+        )
+        parts.append(
+            f"on {g} the perceptron still misclassifies {wrong} of {len(GATES[g])} inputs after "
+            f"{a.max_epochs} epochs ({why})"
+        )
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
 def _print(a: PerceptronXorAnswers, con: Console) -> None:
     con.rule("1. Rosenblatt's perceptron on AND, OR, XOR")
     table = Table(title=f"perceptron (lr 0.1, at most {a.max_epochs} epochs)")
@@ -238,11 +272,7 @@ def _print(a: PerceptronXorAnswers, con: Console) -> None:
             f"{a.perceptron_accuracy[gate]:.2f}",
         )
     con.print(table)
-    con.print(
-        f"AND and OR converge; on XOR the perceptron still misclassifies inputs after "
-        f"{a.max_epochs} epochs (no straight line separates the classes).",
-        markup=False,
-    )
+    con.print(_perceptron_verdict(a), markup=False)
     con.rule("2. An MLP with one hidden layer of 4 tanh units learns XOR")
     table = Table(title="XOR with an MLP (2-4-1, tanh)")
     for col in ("x1", "x2", "XOR", "scikit-learn P(1)", "neyman P(1)"):

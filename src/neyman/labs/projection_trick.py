@@ -141,6 +141,8 @@ class ProjectionAnswers(Answers):
     accuracy_mlp: float
     accuracy_error: dict[str, float]
     plane: list[float]  # w1, w2, w3, b of the 3-D boundary
+    plane_x3_share: float  # |w3| sd(x3) / sum_i |wi| sd(xi): 1 for a plane x3 = const
+    majority_accuracy: float  # held-out accuracy of always answering the commoner class
     mlp_parameters: int
     X: NDArray[np.float64] = figure_data(default=None)
     X_te: NDArray[np.float64] = figure_data(default=None)
@@ -212,6 +214,8 @@ def compute(
         accuracy_mlp=acc["mlp"],
         accuracy_error={k: float(np.sqrt(max(a * (1 - a), 1 / n) / n)) for k, a in acc.items()},
         plane=_plane(lr3),
+        plane_x3_share=_x3_share(_plane(lr3), lift(X_tr)),
+        majority_accuracy=float(np.max(np.unique(y_te, return_counts=True)[1]) / n),
         mlp_parameters=int(mlp.n_parameters_),
         X=X,
         X_te=X_te,
@@ -235,6 +239,21 @@ def _plane(model: Any) -> list[float]:
     w = lr.coef_[0] / scaler.scale_
     b = float(lr.intercept_[0] - np.sum(lr.coef_[0] * scaler.mean_ / scaler.scale_))
     return [*map(float, w), b]
+
+
+def _x3_share(plane: list[float], lifted: NDArray[np.float64]) -> float:
+    """How much of the plane's tilt comes from x3: ``|w3| sd(x3) / sum_i |wi| sd(xi)``.
+
+    Each term is how much ``wi xi`` varies over the data, so the share does not depend on
+    the units of the inputs; a share near 1 is a plane ``x3 = const``, a circle in (x1, x2).
+    """
+    spread = np.abs(np.asarray(plane[:3])) * lifted.std(axis=0)
+    total = float(spread.sum())
+    return float(spread[2] / total) if total > 0 else 0.0
+
+
+#: above this share of x3 in the plane's tilt the sentence calls it "nearly x3 = const"
+NEARLY_X3 = 0.9
 
 
 def _readable_ticks(ax: Any, nbins: int = 4) -> None:
@@ -273,10 +292,17 @@ def render(
     )
     con.print(table)
     w1, w2, w3, b = a.plane
+    shape = (
+        "is nearly x3 = const, a circle in the plane"
+        if a.plane_x3_share > NEARLY_X3
+        else f"tilts in x1 and x2 as well (x3 carries {a.plane_x3_share:.0%} of its variation)"
+    )
     con.print(
-        f"In 2-D every line leaves about half of the events on the wrong side ({a.accuracy_2d:.1%}). "
+        f"In 2-D the fitted line leaves {1 - a.accuracy_2d:.1%} of the held-out events on the "
+        f"wrong side (accuracy {a.accuracy_2d:.1%}; always answering the commoner class gets "
+        f"{a.majority_accuracy:.1%}). "
         f"After the lift the plane {w1:+.2f} x1 {w2:+.2f} x2 {w3:+.2f} x3 {b:+.2f} = 0 "
-        f"is nearly x3 = const, a circle in the plane ({a.accuracy_3d:.1%}). The MLP needs no lift: "
+        f"{shape} (accuracy {a.accuracy_3d:.1%}). The MLP needs no lift: "
         "each hidden unit is a learned non-linear feature of a half-plane, and the output "
         "unit's weighted sum of a few of them closes a polygon around the inner class; the "
         "hidden layer is a lift the network finds by itself.",

@@ -194,7 +194,9 @@ def load(quick: bool = False, **options: Any) -> tuple[Dataset, str]:
         if opts["rows"] is not None:
             ds = ds.subset(np.arange(min(opts["rows"], ds.n_events)))
         return ds, f"CMS open data ({opts['data']})"
-    ds = drell_yan_ee(opts["rows"] or (1_500 if quick else 6_000), random_state=SEED)
+    ds = drell_yan_ee(
+        (1_500 if quick else 6_000) if opts["rows"] is None else opts["rows"], random_state=SEED
+    )
     return ds, "generated Z/γ* -> ee (neyman.datasets.drell_yan_ee)"
 
 
@@ -482,9 +484,16 @@ def _print_recipe(a: RegressionTuningAnswers, con: Console) -> None:
         )
     con.print(table)
     own = a.recipe_rmse_winner == "mse" and a.recipe_mae_winner == "mae"
+
+    def who(winner: str, metric: str) -> str:
+        # _which names a loss only beyond 2 standard errors; otherwise it is a tie
+        if winner in ("mse", "mae"):
+            return f"the smaller test {metric} comes from {winner} (beyond 2 standard errors)"
+        return f"neither loss gives a smaller test {metric} (within 2 standard errors)"
+
     con.print(
-        f"Another loss: the smaller test RMSE comes from {a.recipe_rmse_winner}, the smaller "
-        f"test MAE from {a.recipe_mae_winner} (paired differences beyond 2 standard errors). "
+        f"Another loss: {who(a.recipe_rmse_winner, 'RMSE')}; "
+        f"{who(a.recipe_mae_winner, 'MAE')}. "
         "The squared error is minimised by the conditional mean, the absolute error by the "
         "conditional median (lab loss-functions), so with enough training each loss should "
         "win on its own metric; "

@@ -304,8 +304,10 @@ class RnnAnswers(Answers):
 
 def _resolve(quick: bool, options: dict[str, Any]) -> dict[str, Any]:
     opts = resolve_options(NAME, OPTIONS, options)
-    opts["events"] = opts["events"] or (1_500 if quick else 20_000)
-    opts["epochs"] = opts["epochs"] or (6 if quick else 20)
+    if opts["events"] is None:
+        opts["events"] = 1_500 if quick else 20_000
+    if opts["epochs"] is None:
+        opts["epochs"] = 6 if quick else 20
     for key, least in (("events", 100), ("epochs", 1), ("hidden", 2)):
         if opts[key] < least:
             msg = f"option '{key}' of lab {NAME} must be an integer >= {least}, got {opts[key]}"

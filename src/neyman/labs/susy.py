@@ -76,7 +76,7 @@ SUSY_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00279/SUSY
 OPTIONS = (
     Option("data", Path, None, "the UCI SUSY.csv.gz (a Pythia 8 sample is generated without it)"),
     Option("rows", int, None, "events to read, or to generate, >= 100"),
-    Option("epochs", int, None, "training epochs (5 with --quick, else 10)"),
+    Option("epochs", int, None, "training epochs (5 with --quick, else 10)", minimum=1),
 )
 
 
@@ -170,13 +170,13 @@ class SusyAnswers(Answers):
 
 def _load(opts: dict[str, Any], quick: bool, seed: int) -> tuple[Dataset, str]:
     if opts["data"] is not None:
-        rows = opts["rows"] or (6_000 if quick else 200_000)
+        rows = (6_000 if quick else 200_000) if opts["rows"] is None else opts["rows"]
         try:
             ds = susy(opts["data"], rows=rows)
         except DataError as exc:
             raise cli_hint(exc, NAME, OPTIONS[0], opts["data"]) from exc
         return ds, f"UCI SUSY ({opts['data']}, first {ds.n_events} events)"
-    ds = _generated(opts["rows"] or (600 if quick else 10_000), seed)
+    ds = _generated((600 if quick else 10_000) if opts["rows"] is None else opts["rows"], seed)
     return ds, "generated with Pythia 8 (neyman.generate.generate_susy, parton level)"
 
 
@@ -209,7 +209,7 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
     scaler = Standardizer().fit(train)
     train, test = scaler.transform(train), scaler.transform(test)
     y_test = np.asarray(test.y)
-    epochs = opts["epochs"] or (5 if quick else 10)
+    epochs = (5 if quick else 10) if opts["epochs"] is None else opts["epochs"]
     groups = {
         "all": list(ds.feature_names or []),
         "low": ds.feature_groups["low"],

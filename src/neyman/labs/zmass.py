@@ -85,7 +85,11 @@ OPTIONS = (
     Option("data", Path, None, "the CMS dielectron CSV (generated Z/γ* -> ee events without it)"),
     Option("rows", int, None, "events to keep (or to generate), >= 100"),
     Option(
-        "epochs", int, None, "training epochs (10 with --quick, else 40; 200 below 5,000 events)"
+        "epochs",
+        int,
+        None,
+        "training epochs (10 with --quick, else 40; 200 below 5,000 events)",
+        minimum=1,
     ),
 )
 #: learning rates tried, in order, for the raw-input network when SGD at 0.01 diverges
@@ -251,6 +255,8 @@ class ZmassAnswers(Answers):
     gain_features: float
     units_helped: bool  # MSE lower by more than 2 standard errors (paired)
     features_helped: bool
+    units_hurt: bool  # MSE higher by more than 2 standard errors (paired)
+    features_hurt: bool
     mattered_more: str  # "units", "features", or "neither"
     formula_rel: np.ndarray = figure_data(default=None)
     y_test: np.ndarray = figure_data(default=None)
@@ -266,7 +272,7 @@ def _load(opts: dict[str, Any], quick: bool, seed: int) -> tuple[Dataset, str]:
         if opts["rows"] is not None:
             ds = ds.subset(np.arange(min(opts["rows"], ds.n_events)))
         return ds, f"CMS open data ({opts['data']})"
-    n = opts["rows"] or (3_000 if quick else 20_000)
+    n = (3_000 if quick else 20_000) if opts["rows"] is None else opts["rows"]
     return drell_yan_ee(n, random_state=seed), "generated Z/γ* -> ee (neyman.datasets.drell_yan_ee)"
 
 
@@ -293,6 +299,20 @@ def _paired_better(y: np.ndarray, worse: np.ndarray, better: np.ndarray) -> bool
     """True when ``better`` has a lower MSE than ``worse`` by more than 2 standard errors."""
     d = (worse - y) ** 2 - (better - y) ** 2
     return bool(d.mean() > 2 * d.std(ddof=1) / np.sqrt(len(d)))
+
+
+def _step_text(gain: float, lowered: bool, raised: bool, further: bool) -> str:
+    """What one step did to the MSE, in words that follow from its ratio and significance.
+
+    ``gain`` is MSE before / MSE after; ``lowered``/``raised``: the paired difference is
+    beyond 2 standard errors in that direction (else "not significant").
+    """
+    if gain >= 1.0:
+        text = f"divided {'it' if further else 'the MSE'} by {'a further ' if further else ''}"
+        text += f"{gain:.1f}"
+    else:
+        text = f"raised {'it' if further else 'the MSE'} by a factor {1.0 / gain:.1f}"
+    return text + ("" if lowered or raised else " (not significant)")
 
 
 def compute(*, quick: bool = False, console: Console | None = None, **options: Any) -> ZmassAnswers:
@@ -325,7 +345,9 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
 
     # held-out events: a quarter of the sample, never seen in training
     train, _, test = ds.split(test=0.25, random_state=seed)
-    epochs = opts["epochs"] or (10 if quick else (200 if ds.n_events < 5_000 else 40))
+    epochs = opts["epochs"]
+    if epochs is None:
+        epochs = 10 if quick else (200 if ds.n_events < 5_000 else 40)
     if quick:
         train = train.subset(np.arange(min(train.n_events, 2_000)))
     y_train, y_test = _mass(train), _mass(test)
@@ -355,6 +377,8 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
     pt_sum = test.X[:, 0].astype(np.float64) + test.X[:, 3]
     units_helped = _paired_better(y_test, preds["raw"], preds["units"])
     features_helped = _paired_better(y_test, preds["units"], preds["features"])
+    units_hurt = _paired_better(y_test, preds["units"], preds["raw"])
+    features_hurt = _paired_better(y_test, preds["features"], preds["units"])
     gain_units = models["raw"]["mse"] / models["units"]["mse"]
     gain_features = models["units"]["mse"] / models["features"]["mse"]
     helped = {"units": (units_helped, gain_units), "features": (features_helped, gain_features)}
@@ -386,6 +410,8 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
         gain_features=float(gain_features),
         units_helped=units_helped,
         features_helped=features_helped,
+        units_hurt=units_hurt,
+        features_hurt=features_hurt,
         mattered_more=best,
         formula_rel=rel,
         y_test=y_test,
@@ -414,7 +440,7 @@ def render(
     con.print(
         f"|M_formula / M_recorded − 1|: median {a.formula_median_rel_diff:.2e}, largest "
         f"{a.formula_max_rel_diff:.2e} over all {a.n_events} events "
-        f"({100 * a.formula_max_rel_diff:.4f}%): the electrons are massless for all purposes, "
+        f"({100 * a.formula_max_rel_diff:.2g}%): the electrons are massless for all purposes, "
         "and the formula is the mass.",
         markup=False,
     )
@@ -510,11 +536,12 @@ def _render_table(con: Console, a: ZmassAnswers) -> None:
         )
     else:
         verdict = f"the step that mattered more here: {a.mattered_more}"
+    units = _step_text(a.gain_units, a.units_helped, a.units_hurt, further=False)
+    features = _step_text(
+        a.gain_features, a.features_helped, a.features_hurt, further=a.gain_units >= 1.0
+    )
     con.print(
-        f"Units of 100 GeV divided the MSE by {a.gain_units:.1f}"
-        f"{'' if a.units_helped else ' (not significant)'}; the engineered features divided "
-        f"it by a further {a.gain_features:.1f}{'' if a.features_helped else ' (not significant)'}; "
-        f"{verdict}.",
+        f"Units of 100 GeV {units}; the engineered features {features}; {verdict}.",
         markup=False,
     )
 
