@@ -72,7 +72,7 @@ def test_dask_engine_matches_local(tmp_path: Path, cluster: Any, local_study: An
     assert _tree(local_study.out) == _tree(tmp_path / "dask")
     ta = pd.read_parquet(local_study.out / TEST_SCORES)
     tb = pd.read_parquet(tmp_path / "dask" / TEST_SCORES)
-    for col in ("source", "entry", "label", "weight_raw", "weight"):
+    for col in ("source", "file", "entry", "label", "weight_raw", "weight"):
         np.testing.assert_array_equal(ta[col].to_numpy(), tb[col].to_numpy())
 
 

@@ -321,3 +321,51 @@ def _events_model(tmp_path: Path, sig: Path) -> Path:
         Study.from_dict(cfg).run(out, console=Console(quiet=True), use_cache=False)
         assert json.loads((out / "models" / "f" / "pipeline.json").read_text())["tree"] == "Events"
     return out / "models" / "f"
+
+
+def test_test_scores_name_each_events_file_and_entry_in_it(tmp_path: Path) -> None:
+    """A class read from several files: ``file`` and ``entry`` find each test event again."""
+    rng = np.random.default_rng(7)
+    ids = iter(range(10**6))
+
+    def part(name: str, n: int, shift: float) -> Path:
+        df = pd.DataFrame(
+            {
+                "x": rng.normal(shift, 1.0, n),
+                "y": rng.normal(0.0, 1.0, n),
+                "uid": np.array([next(ids) for _ in range(n)], np.float64),
+            }
+        )
+        return write_table(df, tmp_path / name)
+
+    sig = [part(f"sig_{k}.parquet", n, 1.0) for k, n in enumerate((120, 90, 150))]
+    bkg = [part(f"bkg_{k}.parquet", n, -1.0) for k, n in enumerate((200, 110))]
+    cfg = {
+        "name": "files",
+        "data": {
+            "signal": {"path": str(tmp_path / "sig_*.parquet")},
+            "background": {"path": str(tmp_path / "bkg_*.parquet")},
+            "features": ["x", "y"],
+            "weight": "uid",  # carried along so each test row can be checked
+            "selection": "y > -1.5",
+        },
+        "split": {"val": 0.2, "test": 0.3, "random_state": 1},
+        "methods": [{"name": "fisher", "model": "fisher"}],
+        "evaluation": {"efficiencies": [0.5], "bootstrap": 0},
+    }
+    out = tmp_path / "r"
+    Study(parse_config(cfg)).run(out)
+    scores = read_table(out / "test_scores.parquet")
+    assert set(scores["file"]) <= {str(p) for p in [*sig, *bkg]}
+    assert len(set(scores["file"])) == 5
+    tables = {str(p): read_table(p) for p in [*sig, *bkg]}
+    for file, entry, w in zip(scores["file"], scores["entry"], scores["weight_raw"], strict=True):
+        assert tables[file]["uid"].iloc[int(entry)] == w
+    # the same events through apply on one of the files: the same positions
+    one = apply_model(out / "models" / "fisher", sig[1], tmp_path / "one.parquet")
+    assert one is not None
+    scored = read_table(tmp_path / "one.parquet")
+    mine = scores[scores["file"] == str(sig[1])]
+    by_entry = dict(zip(scored["entry"], scored["score"], strict=True))
+    for entry, s in zip(mine["entry"], mine["score:fisher"], strict=True):
+        assert by_entry[int(entry)] == pytest.approx(s, abs=1e-12)

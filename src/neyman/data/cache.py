@@ -96,7 +96,8 @@ def cached_read_table(
     The whole flat table is cached on first read; later reads evaluate ``columns`` and
     ``where`` on the cache. Expressions that need branches the flat table lacks (jagged ROOT
     branches) are read from the source, uncached. Errors always name the source file.
-    A glob or a list of files is read file by file, each through the cache.
+    A glob or a list of files is read file by file, each through the cache; the result's
+    ``attrs["file_rows"]`` then lists ``[path, rows]`` per file, in row order.
     """
     paths = expand_paths(path)
     single = isinstance(path, str | os.PathLike) and paths == [Path(path)]
@@ -118,7 +119,10 @@ def cached_read_table(
             if list(part.columns) != list(parts[0].columns):
                 msg = f"{q} has other columns than {paths[0]}; files read together need one schema, or name the columns"
                 raise DataError(msg, path=str(q), available=[str(c) for c in parts[0].columns])
-        return pd.concat(parts, ignore_index=True)
+        out = pd.concat(parts, ignore_index=True)
+        # which rows came from which file (read_events turns it into file and entry)
+        out.attrs["file_rows"] = [[str(q), len(part)] for q, part in zip(paths, parts, strict=True)]
+        return out
     p = paths[0]
 
     def direct() -> pd.DataFrame:

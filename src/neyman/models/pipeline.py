@@ -61,11 +61,19 @@ class Events:
     extra : DataFrame of shape (n, k)
         Further columns asked for (weight, truth), same rows.
     entry : array of shape (n,), int64
-        Position of each row's event in the source (0-based, before any selection).
+        Position of each row's event in the source (0-based, before any selection); for a
+        glob or list of files, counted across the files in the order read.
     selected : array of shape (n,), bool
         Whether each row passes the selection (all True when the selection was applied).
     n_read : int
         Events in the source before selection.
+    files : tuple of str
+        The files read, in order, when the source is a glob or a list of files (empty for
+        one file).
+    file : array of shape (n,), int64, optional
+        Index into ``files`` of each row's file (``None`` for one file).
+    file_entry : array of shape (n,), int64, optional
+        Position of each row's event in its own file (``None`` for one file: ``entry``).
     """
 
     values: pd.DataFrame
@@ -73,6 +81,18 @@ class Events:
     entry: NDArray[np.int64]
     selected: NDArray[np.bool_]
     n_read: int
+    files: tuple[str, ...] = ()
+    file: NDArray[np.int64] | None = None
+    file_entry: NDArray[np.int64] | None = None
+
+    def origin(self, name: str = "") -> tuple[NDArray[np.object_], NDArray[np.int64]]:
+        """Each row's file and its event's position in that file.
+
+        ``name`` stands for the file of a single source (which records no file names).
+        """
+        if self.file is None or self.file_entry is None:
+            return np.full(len(self.entry), name, dtype=object), self.entry
+        return np.asarray(self.files, dtype=object)[self.file], self.file_entry
 
 
 def standardise(
@@ -187,7 +207,8 @@ def read_events(
     With ``apply_selection`` only passing events are kept; otherwise all are, and
     ``Events.selected`` says which pass (their features may be NaN where an object is
     missing). Rows keep the file order and ``Events.entry`` gives each row's event number
-    in the file. ``use_cache`` reads through the Parquet cache of :mod:`neyman.data.cache`.
+    in the source; for a glob or list of files ``Events.origin()`` gives each row's file
+    and its event number in that file. ``use_cache`` reads through the Parquet cache of :mod:`neyman.data.cache`.
     """
     from neyman.data.cache import cached_read_table
 
@@ -207,19 +228,33 @@ def read_events(
     )
     passed = df[flag].to_numpy(dtype=bool)
     entry = np.arange(len(df), dtype=np.int64)
+    # a glob or list of files: each row's file and its position in that file
+    rows = df.attrs.get("file_rows")
+    files: tuple[str, ...] = ()
+    file = file_entry = None
+    if rows and len(rows) > 1:
+        files = tuple(str(r[0]) for r in rows)
+        counts = np.asarray([int(r[1]) for r in rows], np.int64)
+        file = np.repeat(np.arange(len(files), dtype=np.int64), counts)
+        file_entry = entry - np.concatenate([[0], np.cumsum(counts)[:-1]])[file]
     _check_numeric(df, list(features), str(path))
     values = df[list(features)].astype(np.float64)
     _check_finite(values.to_numpy()[passed], list(features), str(path))
     others = df[list(extra)]
     if apply_selection:
-        values, others, entry, passed = (
-            values[passed],
-            others[passed],
-            entry[passed],
-            passed[passed],
-        )
+        values, others, entry = values[passed], others[passed], entry[passed]
+        if file is not None and file_entry is not None:
+            file, file_entry = file[passed], file_entry[passed]
+        passed = passed[passed]
     return Events(
-        values.reset_index(drop=True), others.reset_index(drop=True), entry, passed, len(df)
+        values.reset_index(drop=True),
+        others.reset_index(drop=True),
+        entry,
+        passed,
+        len(df),
+        files,
+        file,
+        file_entry,
     )
 
 

@@ -184,12 +184,18 @@ class DaskEngine(DDPEngine):
         self.files += futures
         self.sizes += [len(p.values) for p in parts]
         offsets = np.cumsum([0] + [p.n_read for p in parts[:-1]])
+        several = len(files) > 1
         return Events(
             pd.concat([p.values for p in parts], ignore_index=True),
             pd.concat([p.extra for p in parts], ignore_index=True),
             np.concatenate([p.entry + o for p, o in zip(parts, offsets, strict=True)]),
             np.concatenate([p.selected for p in parts]),
             int(sum(p.n_read for p in parts)),
+            tuple(files) if several else (),
+            np.concatenate([np.full(len(p.entry), k, np.int64) for k, p in enumerate(parts)])
+            if several
+            else None,
+            np.concatenate([p.entry for p in parts]) if several else None,
         )
 
     def bind(self, data: Any, idx: list[NDArray[np.intp]], prepared: Prepared) -> None:

@@ -123,7 +123,8 @@ def apply_model(
     -------
     pathlib.Path
         ``output``. Rows keep the file order; ``entry`` is each event's position in the
-        input; the feature expressions and the input's other flat columns come along.
+        input (for a glob or list of files, a ``file`` column names each event's file and
+        ``entry`` counts within it); the feature expressions and the input's other flat columns come along.
     """
     events, output = Path(events), Path(output)
     check_output(events, output, force=force)
@@ -155,7 +156,8 @@ def apply_model(
     score[scorable] = pipe.signal_score(pipe.transform(ev.values[scorable]))
     # built at once: inserting a model's hundreds of columns (a particle set's slots) one by
     # one makes pandas warn about a fragmented frame
-    columns: dict[str, Any] = {"entry": ev.entry}
+    file, entry = ev.origin()
+    columns: dict[str, Any] = {"file": file, "entry": entry} if ev.files else {"entry": entry}
     columns.update((f, ev.values[f].to_numpy()) for f in pipe.features)
     if not selection:
         columns["selected"] = ev.selected.astype(np.int8)

@@ -65,14 +65,17 @@ class StudyData:
     """The labelled events of a study and where each came from.
 
     ``ds.weight`` holds the raw weights; ``source`` is 1 (signal file), 0 (background file)
-    or -1 (one labelled file or a built-in problem); ``entry`` is the event's position in
-    its file (before selection); ``counts`` records events read and kept per source.
+    or -1 (one labelled file or a built-in problem); ``file`` is the event's file where its
+    source (the path as configured for a single file; ``None`` for a built-in problem) and
+    ``entry`` its position in that file (before selection); ``counts`` records events read and kept
+    per source.
     """
 
     ds: Dataset
     source: NDArray[np.int64]
     entry: NDArray[np.int64]
     counts: dict[str, dict[str, int]]
+    file: NDArray[np.object_] | None = None
 
 
 def truth_llr(values: NDArray[Any], kind: str) -> NDArray[np.float64]:
@@ -244,7 +247,8 @@ class Study:
             ds = self._frame_dataset(ev, labels, "file")
             source = np.full(len(labels), -1, np.int64)
             counts = {"file": {"read": ev.n_read, "kept": len(labels)}}
-            return StudyData(ds, source, ev.entry, counts)
+            file, entry = ev.origin(str(d.file.path))
+            return StudyData(ds, source, entry, counts, file)
         assert d.signal is not None and d.background is not None
         parts = []
         counts = {}
@@ -265,7 +269,8 @@ class Study:
             class_names=["background", "signal"],
         )
         source = np.concatenate([np.ones(s.n_events, np.int64), np.zeros(b.n_events, np.int64)])
-        return StudyData(ds, source, np.concatenate([es.entry, eb.entry]), counts)
+        (fs, ns), (fb, nb) = es.origin(str(d.signal.path)), eb.origin(str(d.background.path))
+        return StudyData(ds, source, np.concatenate([ns, nb]), counts, np.concatenate([fs, fb]))
 
     def load_data(self, *, use_cache: bool = True) -> Dataset:
         """Build the labelled Dataset the config declares (raw weights)."""
@@ -487,6 +492,11 @@ class Study:
         table = pd.DataFrame(
             {
                 "source": data.source[test_idx],
+                "file": (
+                    np.full(len(test_idx), "", dtype=object)
+                    if data.file is None
+                    else data.file[test_idx]
+                ),
                 "entry": data.entry[test_idx],
                 "label": np.asarray(prepared.test.y),
                 "weight_raw": prepared.raw_weight["test"],
