@@ -17,7 +17,7 @@ import yaml
 from rich.console import Console
 
 from neyman.cli import main
-from neyman.errors import ConfigError, DataError, MissingColumnError
+from neyman.errors import ConfigError, DataError, MissingColumnError, NeymanWarning
 from neyman.study import Study, apply_model, parse_config
 from neyman.study._output import OutputBusyError, ReportWriter, StudyInterrupted, confined
 from tests.study import _nano
@@ -236,6 +236,93 @@ def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
         w.path("a.txt").write_text("x")
         w.commit()
     assert (out / "a.txt").read_text() == "x" and not (tmp_path / ".out.lock").exists()
+
+
+def _killed_writer(out: Path) -> int:
+    """A process that takes the lock on ``out``, writes into its temporary directory and is
+    killed by SIGKILL (no handler runs); returns its pid."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys, pathlib; from neyman.study._output import ReportWriter\n"
+        "w = ReportWriter(pathlib.Path(sys.argv[1])).__enter__()\n"
+        "w.path('half.txt').write_text('x'); print('ready', flush=True); sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    proc.kill()
+    proc.wait()
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.close()
+    proc.stdout.close()
+    return proc.pid
+
+
+def test_leftovers_of_a_killed_run_are_removed_by_the_next(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pid = _killed_writer(out)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert ".out.lock" in left and any(n.startswith(".out.tmp-") for n in left), left
+    # siblings that are not this output's leftovers: another output's, a user's folder
+    keep = [".out.tmp-b.tmp-abcd1234", ".out.tmp-notes", "out.tmp-abcd1234", ".other.tmp-abcd1234"]
+    for name in keep:
+        (tmp_path / name).mkdir()
+    writer = ReportWriter(out)
+    with pytest.warns(NeymanWarning, match=f"removed 1 temporary folder.*process {pid}") as rec:
+        writer.__enter__()
+    assert len(rec) == 1
+    try:
+        writer.path("a.txt").write_text("y")
+        writer.commit()
+    finally:
+        writer.__exit__(None, None, None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "out"])
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt"]
+
+
+def test_killed_inside_commit_puts_the_previous_report_back(tmp_path: Path) -> None:
+    # killed between commit's two renames: the previous report is only in .out.old-*/out
+    (tmp_path / ".out.lock").write_text("999999999\n")
+    (tmp_path / ".out.old-abcd1234" / "out").mkdir(parents=True)
+    (tmp_path / ".out.old-abcd1234" / "out" / "metrics.json").write_text("{}")
+    (tmp_path / ".out.tmp-efgh5678").mkdir()
+    writer = ReportWriter(tmp_path / "out")
+    with pytest.warns(NeymanWarning, match="previous report was put back"):
+        writer.__enter__()
+    writer.__exit__(None, None, None)  # this run ends before its commit
+    assert (tmp_path / "out" / "metrics.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_live_lock_leaves_the_leftovers_alone(tmp_path: Path) -> None:
+    (tmp_path / ".out.lock").write_text(f"{os.getpid()}\n")
+    (tmp_path / ".out.tmp-abcd1234").mkdir()
+    with pytest.raises(OutputBusyError):
+        ReportWriter(tmp_path / "out").__enter__()
+    assert (tmp_path / ".out.tmp-abcd1234").is_dir()
+
+
+@pytest.mark.parametrize("existing", ["empty", "report", "missing"])
+def test_output_that_is_a_symlink_is_refused(tmp_path: Path, existing: str) -> None:
+    real = tmp_path / "real"
+    if existing != "missing":
+        real.mkdir()
+    if existing == "report":
+        (real / "metrics.json").write_text("{}")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    with pytest.raises(ConfigError, match="is a symbolic link") as info:
+        ReportWriter(link).__enter__()
+    assert info.value.value == str(real.resolve()) and info.value.key == "output"
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["link", *(["real"] if existing != "missing" else [])]
+    )
 
 
 def test_rerun_replaces_the_whole_report(tmp_path: Path, nano: tuple[Path, Path]) -> None:

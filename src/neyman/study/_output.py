@@ -4,7 +4,10 @@ A study never writes into its output directory directly. :class:`ReportWriter` t
 file beside it (a second concurrent study on the same output refuses), writes everything
 into a temporary sibling directory, and only when the report is complete swaps it into
 place: the previous report stays until then and is replaced whole (no stale models or
-plots). SIGINT and SIGTERM remove the temporary directory. Every path written is checked to
+plots). SIGINT and SIGTERM remove the temporary directory; what a run killed by SIGKILL
+left (its lock, ``.NAME.tmp-*``, ``.NAME.old-*``) is removed by the next run on that output,
+which says so in one warning. An output that is a symbolic link is refused: the swap would
+replace the link, not write where it points. Every path written is checked to
 lie under the directory (:meth:`ReportWriter.path`), and files and directories get the
 process umask's permissions (0644 / 0755 typically), not ``mkstemp``'s 0600.
 
@@ -18,16 +21,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from neyman._util.fs import check_parent_folders
-from neyman.errors import ConfigError, NeymanError
+from neyman.errors import ConfigError, NeymanError, NeymanWarning
 
 __all__ = [
     "COMPARE_ENTRIES",
@@ -157,6 +162,22 @@ class ReportWriter:
                 )
                 raise ConfigError(msg, key="output", path=str(self.out), value=str(given))
 
+    def _check_not_symlink(self) -> None:
+        """Refuse an output that is a symbolic link.
+
+        The swap renames the report onto the output path: the link itself would be replaced
+        by a folder and its target left as it was, so the report would not be where the link
+        points. Naming the real directory says where the report goes.
+        """
+        if not self.out.is_symlink():
+            return
+        target = Path(os.path.realpath(self.out))
+        msg = (
+            f"output {self.out} is a symbolic link (to {target}); the output is replaced "
+            f"whole, which would replace the link: name the real directory, -o {target}"
+        )
+        raise ConfigError(msg, key="output", path=str(self.out), value=str(target))
+
     def _check_replaceable(self) -> None:
         """Refuse to replace an existing directory that is not a neyman output.
 
@@ -194,6 +215,7 @@ class ReportWriter:
             )
             raise ConfigError(msg, key="output", path=str(self.out))
         check_parent_folders(self.out)
+        self._check_not_symlink()
         self._check_inputs()
         self._check_replaceable()
         if not self.out.parent.is_dir():
@@ -205,6 +227,8 @@ class ReportWriter:
         if self.out.exists() and not self.out.is_dir():
             msg = f"output {self.out} is a file; give a directory path for the report"
             raise ConfigError(msg, path=str(self.out))
+        stale: int | None = None
+        taken_over = False
         for _ in range(2):
             try:
                 fd = os.open(self.lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -221,6 +245,8 @@ class ReportWriter:
                     raise OutputBusyError(msg, path=str(self.out), value=pid) from None
                 with contextlib.suppress(FileNotFoundError):  # stale: its process is gone
                     self.lock.unlink()
+                stale = pid or None
+                taken_over = True
                 continue
             except OSError as exc:
                 msg = f"cannot write in {self.out.parent}: {exc.strerror}"
@@ -228,9 +254,54 @@ class ReportWriter:
             with os.fdopen(fd, "w") as fh:
                 fh.write(f"{os.getpid()}\n")
             self._locked = True
+            if taken_over:
+                self._clean_leftovers(stale)
             return
         msg = f"could not take the lock {self.lock}; remove it if no study is running"
         raise OutputBusyError(msg, path=str(self.out))
+
+    def _leftovers(self) -> list[Path]:
+        """This output's temporary siblings (``.NAME.tmp-XXXXXXXX``, ``.NAME.old-XXXXXXXX``).
+
+        Matched exactly (``mkdtemp``'s eight characters after the prefix), so the siblings
+        of another output (``NAME.tmp-b``'s ``.NAME.tmp-b.tmp-XXXXXXXX``) never match.
+        """
+        pattern = re.compile(re.escape(f".{self.out.name}.") + r"(tmp|old)-[a-z0-9_]{8}")
+        try:
+            entries = list(self.out.parent.iterdir())
+        except OSError:
+            return []
+        return sorted(
+            p for p in entries if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
+        )
+
+    def _clean_leftovers(self, pid: int | None) -> None:
+        """After taking over a stale lock: remove what the dead run left beside the output.
+
+        A run killed by SIGKILL (or a crash) cannot remove its temporary directory; one
+        killed inside :meth:`commit`, between its two renames, left the previous report in
+        ``.NAME.old-*/NAME`` and no output: that report is put back first. One
+        :class:`~neyman.errors.NeymanWarning` says what was removed.
+        """
+        found = self._leftovers()
+        if not found:
+            return
+        restored = False
+        for folder in found:
+            previous = folder / self.out.name
+            if not self.out.exists() and not self.out.is_symlink() and previous.is_dir():
+                with contextlib.suppress(OSError):
+                    previous.replace(self.out)
+                    restored = True
+        for folder in found:
+            shutil.rmtree(folder, ignore_errors=True)
+        who = f"process {pid}" if pid else "a run"
+        back = "; its previous report was put back" if restored else ""
+        msg = (
+            f"removed {len(found)} temporary folder(s) that {who} left beside {self.out} "
+            f"when it was killed (.{self.out.name}.tmp-*, .{self.out.name}.old-*){back}"
+        )
+        warnings.warn(msg, NeymanWarning, stacklevel=2)
 
     # ------------------------------------------------------------------ signals
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
