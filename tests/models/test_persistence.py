@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import neyman.models as nm
-from neyman.errors import ModelError
+from neyman.errors import ConfigError, ModelError
 
 FAST: dict[str, Any] = {"verbose": 0, "device": "cpu", "random_state": 0}
 
@@ -408,3 +408,61 @@ def test_model_json_too_deep_or_with_a_huge_int_is_refused(
     (path / "model.json").write_text('{"format": "neyman-model", "n": ' + "9" * 5000 + "}")
     with pytest.raises(ModelError, match="not readable JSON"):
         nm.load(path)
+
+
+# ----------------------------------------------- a bare estimator is checked as a pipeline is
+
+
+def _resign(model: Path) -> None:
+    """Recompute model.json's checksums after an edit, as a tool rewriting it would."""
+    from neyman.models.base import _canonical, _sha256
+
+    doc = json.loads((model / "model.json").read_text())
+    files = {n: _sha256(model / n) for n in doc["integrity"]["files"]}
+    body = {k: v for k, v in doc.items() if k != "integrity"}
+    doc["integrity"]["files"] = files
+    doc["integrity"]["document"] = hashlib.sha256(
+        _canonical(body, files).encode("ascii")
+    ).hexdigest()
+    (model / "model.json").write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize(
+    ("coef", "match"),
+    [
+        (np.ones((1, 5)), "cannot score an event"),
+        (np.full((1, 2), np.nan), "scores a probe event as"),
+    ],
+)
+def test_bare_load_scores_one_event(tmp_path: Path, coef: np.ndarray, match: str) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    model = nm.FisherDiscriminant().fit(X, (X[:, 0] > 0).astype(int)).save(tmp_path / "m")
+    arrays = load_file(str(model / "weights.safetensors"))
+    arrays["coef"] = coef
+    save_file(arrays, str(model / "weights.safetensors"))
+    _resign(model)
+    with pytest.raises(ModelError, match=match) as info:
+        nm.load(model)
+    assert info.value.path == str(model)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("shrinkage", float("inf")), ("shrinkage", float("nan")), ("n_threads", 10**12)],
+)
+def test_load_checks_parameters_as_fit_does(tmp_path: Path, name: str, value: object) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    model = nm.FisherDiscriminant().fit(X, (X[:, 0] > 0).astype(int)).save(tmp_path / "m")
+    doc = json.loads((model / "model.json").read_text())
+    doc["params"][name] = value
+    (model / "model.json").write_text(json.dumps(doc))
+    _resign(model)
+    with pytest.raises(ConfigError, match=f"The '{name}' parameter"):
+        nm.FisherDiscriminant(**{name: value})._check_params()  # what fit refuses
+    with pytest.raises(ModelError, match=f"The '{name}' parameter of FisherDiscriminant") as info:
+        nm.load(model)
+    assert info.value.key == name and info.value.path == str(model / "model.json")

@@ -34,7 +34,7 @@ import json
 import os
 import platform
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -46,7 +46,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neyman._util.fs import atomic_path, ensure_under
-from neyman.errors import DataError, ModelError, did_you_mean, short
+from neyman.errors import ConfigError, DataError, ModelError, did_you_mean, short
 from neyman.models.constraints import (  # re-exported: estimators and tests import them here
     Boolean,
     Constraint,
@@ -222,6 +222,15 @@ class NeymanEstimator(BaseEstimator):  # type: ignore[misc]
         """Restore what :meth:`_get_state` returned; ``path`` is the model directory."""
         raise NotImplementedError
 
+    def _probe_input(self) -> Any:
+        """One event that :func:`load` scores to check the restored model, or None.
+
+        Zeros of shape ``(1, n_features_in_)``: the training mean of standardised features,
+        what :func:`neyman.models.pipeline.check_scores` feeds a pipeline's estimator.
+        """
+        n = getattr(self, "n_features_in_", 0)
+        return np.zeros((1, n), dtype=np.float32) if isinstance(n, int) and n > 0 else None
+
     def _save_extra(self, path: Path) -> None:
         """Write extra files into the model directory (BDTs write XGBoost JSON)."""
 
@@ -369,6 +378,7 @@ def load(path: str | os.PathLike[str]) -> NeymanEstimator:
     except (TypeError, ValueError, AttributeError) as exc:
         msg = f"'{doc_path}' has parameters that {name} does not accept: {short(str(exc))}"
         raise ModelError(msg, path=str(doc_path), key="params") from None
+    _check_loaded_params(est, doc_path)
     from safetensors.numpy import load_file
 
     try:
@@ -388,7 +398,64 @@ def load(path: str | os.PathLike[str]) -> NeymanEstimator:
         msg = f"'{root}' holds an incomplete or inconsistent {name} ({short(repr(exc), 120)}); save it again"
         raise ModelError(msg, path=str(root)) from None
     _check_consistent(est, doc, doc_path)
+    probe = est._probe_input()
+    if probe is not None:
+        fn = est.predict_proba if hasattr(est, "predict_proba") else est.predict
+        check_score_probe(fn, probe, root)
     return est
+
+
+def _check_loaded_params(est: NeymanEstimator, doc_path: Path) -> None:
+    """The checks ``fit`` makes on every parameter, made at load.
+
+    ``model.json`` may have been edited (``shrinkage: 1e999``, ``NaN``, ``n_threads:
+    10**12``) and its checksums recomputed: such a model would load and score, unchecked.
+    """
+    try:
+        est._check_params()
+    except ConfigError as exc:
+        msg = (
+            f"'{doc_path}': {exc} The file was edited: put the parameter back, or save the "
+            "model again"
+        )
+        raise ModelError(msg, path=str(doc_path), key=exc.key, value=short(exc.value)) from None
+
+
+def check_score_probe(
+    score: Callable[[Any], Any], x: Any, model_dir: str | os.PathLike[str]
+) -> None:
+    """Score one event ``x``; refuse a model that cannot, or that scores it non-finite.
+
+    A model directory whose files agree with their checksums can still be inconsistent
+    (written by hand, or by a broken tool that recomputed the checksums): weights of the
+    wrong shape fail only inside NumPy or torch when scoring. One event finds that at load,
+    as a one-line error naming the directory. Used by :func:`load` (a bare estimator, one
+    event of zeros) and :func:`neyman.models.pipeline.check_scores` (one event at the
+    training mean).
+
+    Raises
+    ------
+    neyman.errors.ModelError
+        ``score(x)`` fails, gives more or fewer than one row, or a non-finite value.
+    """
+    try:
+        with warnings.catch_warnings():  # a probe: what it warns about, scoring warns again
+            warnings.simplefilter("ignore")
+            out = np.asarray(score(x), dtype=np.float64)
+    except (ValueError, TypeError, IndexError, KeyError, RuntimeError) as exc:
+        if isinstance(exc, DataError | ModelError):
+            raise
+        msg = (
+            f"'{model_dir}' cannot score an event ({type(exc).__name__}: {short(str(exc), 120)}); "
+            "its files are inconsistent (weights of the wrong shape?), save the model again"
+        )
+        raise ModelError(msg, path=str(model_dir)) from None
+    if out.ndim == 0 or out.shape[0] != 1 or not np.isfinite(out).all():
+        msg = (
+            f"'{model_dir}' scores a probe event as {short(out.tolist(), 60)}; "
+            "its weights are damaged (NaN, inf or the wrong shape), save the model again"
+        )
+        raise ModelError(msg, path=str(model_dir))
 
 
 def add_model_file(model_dir: str | os.PathLike[str], name: str, text: str) -> Path:

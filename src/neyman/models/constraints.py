@@ -246,4 +246,4 @@ def check_param(
         elif c.is_satisfied_by(value):
             return
     msg = f"The {name!r} parameter of {owner} must be {_describe(constraints)}. Got {value!r} instead."
-    raise ConfigError(msg)
+    raise ConfigError(msg, key=name, value=value)

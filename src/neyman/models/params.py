@@ -28,6 +28,7 @@ from neyman.models.constraints import (
 
 __all__ = [
     "ACTIVATION_NAMES",
+    "MAX_THREADS",
     "N_THREADS",
     "PARAM_NAMES",
     "PARAM_TABLES",
@@ -54,8 +55,12 @@ class _Device(Constraint):
         return "gpu"
 
 
+#: most threads one fit may ask for: more than any machine has (``n_threads: 10**12``
+#: would overflow XGBoost's and torch's int32 thread counts)
+MAX_THREADS = 4096
+
 #: ``n_threads``: ``"auto"`` or a positive integer (see :mod:`neyman._util.threads`).
-N_THREADS: list[Constraint | None] = [Options(("auto",)), Interval("int", 1, None)]
+N_THREADS: list[Constraint | None] = [Options(("auto",)), Interval("int", 1, MAX_THREADS)]
 
 #: Constraints shared by every torch estimator.
 TRAINING_PARAMS: Table = {

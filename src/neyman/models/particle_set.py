@@ -383,6 +383,12 @@ checkpoint_dir, resume, device, backend, precision, n_threads, random_state, ver
             "pairwise": self.pairwise,
         }
 
+    def _probe_input(self) -> Any:
+        """None: a jet's shape (flat slots or jagged) is not known from the restored model
+        alone, so :func:`neyman.models.load` does not score a probe jet; a study's pipeline
+        (flat slots) is probed by :func:`neyman.models.pipeline.check_scores`."""
+        return None
+
     def _check_X(self, X: Any, *, reset: bool, **kwargs: Any) -> Any:
         if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype != object:
             # flat slots (a study's data.particles columns): validated as 4 q columns, turned

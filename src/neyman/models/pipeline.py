@@ -543,37 +543,18 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
 def check_scores(pipe: Pipeline, model_dir: str | os.PathLike[str]) -> None:
     """Score one event at the training mean; refuse a model that cannot or scores NaN.
 
-    A model directory whose files agree with their checksums can still be inconsistent
-    (written by hand, or by a broken tool that recomputed the checksums): weights of the
-    wrong shape fail only inside NumPy or torch when scoring. One event at the mean finds
-    that at load, as a one-line error naming the directory.
+    The pipeline's side of :func:`neyman.models.base.check_score_probe` (same check, same
+    message), which :func:`neyman.models.load` runs on a bare estimator.
 
     Raises
     ------
     neyman.errors.ModelError
         The estimator fails on a ``(1, d)`` float32 input or gives a non-finite score.
     """
-    import warnings
+    from neyman.models.base import check_score_probe
 
     x = np.zeros((1, len(pipe.features)), dtype=np.float32)
-    try:
-        with warnings.catch_warnings():  # a probe: what it warns about, scoring warns again
-            warnings.simplefilter("ignore")
-            score = pipe.signal_score(x)
-    except (ValueError, TypeError, IndexError, KeyError, RuntimeError) as exc:
-        if isinstance(exc, DataError | ModelError):
-            raise
-        msg = (
-            f"'{model_dir}' cannot score an event ({type(exc).__name__}: {short(str(exc), 120)}); "
-            "its files are inconsistent (weights of the wrong shape?), save the model again"
-        )
-        raise ModelError(msg, path=str(model_dir)) from None
-    if score.shape != (1,) or not np.isfinite(score).all():
-        msg = (
-            f"'{model_dir}' scores an event at the training mean as {short(score.tolist(), 60)}; "
-            "its weights are damaged (NaN, inf or the wrong shape), save the model again"
-        )
-        raise ModelError(msg, path=str(model_dir))
+    check_score_probe(pipe.signal_score, x, model_dir)
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:
