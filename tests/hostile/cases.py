@@ -517,6 +517,12 @@ _RESIGNED: list[tuple[str, str, str, Callable[[Path], object], str, str]] = [
      _weights(coef=np.ones((1, 2, 2))), "model-fisher", "fisher"),
     ("resigned-weights-nan", "silent-wrong", "NaN weights, checksums recomputed (every score NaN)",
      _weights(coef=np.full((1, 2), np.nan)), "model-fisher", "fisher"),
+    ("resigned-params-shrinkage-inf", "silent-wrong", "model.json shrinkage 1e999 (inf), checksums recomputed",
+     _json_edit(lambda d: d["params"].update(shrinkage=float("inf"))), "'shrinkage'", "fisher"),  # type: ignore[attr-defined]
+    ("resigned-params-shrinkage-nan", "silent-wrong", "model.json shrinkage NaN, checksums recomputed",
+     _json_edit(lambda d: d["params"].update(shrinkage=float("nan"))), "'shrinkage'", "fisher"),  # type: ignore[attr-defined]
+    ("resigned-params-n-threads-huge", "silent-wrong", "model.json n_threads 10**12, checksums recomputed",
+     _json_edit(lambda d: d["params"].update(n_threads=10**12)), "'n_threads'", "bdt"),  # type: ignore[attr-defined]
     ("resigned-params-deep", "traceback", "a parameter nested 900 lists deep, checksums recomputed",
      _json_edit(lambda d: d["params"].update(shrinkage=_nested(900))), "model.json", "fisher"),  # type: ignore[attr-defined]
     ("resigned-pipeline-mean-huge", "traceback", "pipeline.json standardiser mean 1e300, checksums recomputed",
@@ -786,7 +792,11 @@ case("study-output-dotdot", "data-loss", "study -o in/sub/.. (the inputs' folder
 case("study-output-user-folder", "data-loss", "study -o a folder of the user's own files",
      lambda w: (_user_folder(w), study_args(w, w.config(GOOD)))[1], "notes.txt", survives=True)  # fmt: skip
 case("study-output-symlink-to-user-folder", "data-loss", "study -o a symlink to a folder of the user's files",
-     lambda w: ["study", str(w.config(GOOD)), "-o", str(_link_to_user_folder(w))], "notes.txt")  # fmt: skip
+     lambda w: ["study", str(w.config(GOOD)), "-o", str(_link_to_user_folder(w))], "symbolic link")  # fmt: skip
+case("study-output-symlink-to-empty-folder", "silent-wrong", "study -o a symlink to an empty folder (the link was replaced, the folder left empty)",
+     lambda w: ["study", str(w.config(GOOD)), "-o", str(_link_to_folder(w))], "symbolic link")  # fmt: skip
+case("study-leftovers-of-killed-run", "silent-wrong", "study -o an output whose last run was killed by SIGKILL (its lock and temporary folder left)",
+     lambda w: (_killed_run_leftovers(w), study_args(w, w.config(GOOD)))[1], "removed 2 temporary folder(s)", warns=True)  # fmt: skip
 case("study-output-name-too-long", "traceback", "study -o a folder name of 300 characters",
      lambda w: ["study", str(w.config(GOOD)), "-o", str(w.out.parent / ("x" * 300))], "bytes long")  # fmt: skip
 case("study-long-feature-expression", "ok", "a 300-character feature expression (its figure's file name)",
@@ -811,6 +821,9 @@ case("compare-output-user-folder", "data-loss", "compare -o a folder of the user
 case("compare-output-is-file", "traceback", "compare -o an existing regular file",
      lambda w: ["compare", str(_study_output(w, "s1")), str(_study_output(w, "s2")), "-o", str(_touch(w.out.parent / "report"))],
      "report")  # fmt: skip
+case("compare-output-symlink-to-earlier-comparison", "silent-wrong", "compare -o a symlink to an earlier comparison (the link was replaced)",
+     lambda w: (_earlier_comparison(w), ["compare", str(_study_output(w, "s1")), str(_study_output(w, "s2")), "-o", str(_link_to_folder(w, w.out))])[1],
+     "symbolic link")  # fmt: skip
 case("compare-unrelated-folder", "traceback", "compare given a folder that is not a study output",
      lambda w: ["compare", str(_study_output(w, "s1")), str(_mkdir(w.inputs / "photos")), "-o", str(w.out)],
      "photos")  # fmt: skip
@@ -831,6 +844,26 @@ def _link_to_user_folder(w: Workspace) -> Path:
     (folder / "notes.txt").write_text("a week of notes\n")
     w.out.symlink_to(folder, target_is_directory=True)
     return w.out
+
+
+def _link_to_folder(w: Workspace, folder: Path | None = None) -> Path:
+    """``w.out`` made a link to ``folder`` (a new empty one under the inputs when None);
+    returns the link."""
+    if folder is None:
+        folder = w.inputs / "scratch"
+        folder.mkdir()
+    link = w.out.parent / "link"
+    link.symlink_to(folder, target_is_directory=True)
+    return link
+
+
+def _killed_run_leftovers(w: Workspace) -> None:
+    """What a study killed by SIGKILL leaves beside its output: its lock (a dead process),
+    its temporary folder, and the previous report's folder moved aside inside commit."""
+    w.out.parent.mkdir(parents=True, exist_ok=True)
+    (w.out.parent / f".{w.out.name}.lock").write_text("999999999\n")
+    (w.out.parent / f".{w.out.name}.tmp-k1ll3d00" / "models").mkdir(parents=True)
+    (w.out.parent / f".{w.out.name}.old-k1ll3d00").mkdir()
 
 
 def _study_output(w: Workspace, name: str) -> Path:
