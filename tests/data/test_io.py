@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from neyman.data.io import iter_table, read_table, write_table
-from neyman.errors import ConfigError, DataError, MissingColumnError
+from neyman.errors import ConfigError, DataError, MissingColumnError, NeymanWarning
 
 
 @pytest.fixture
@@ -181,3 +182,39 @@ def test_globs_and_lists_of_files(tmp_path: Path, frame: pd.DataFrame) -> None:
     with pytest.raises(DataError, match=r"run3.root has other columns than .*run0.root") as err:
         read_table(pattern)
     assert err.value.path == str(tmp_path / "run3.root")
+
+
+def test_a_column_named_like_an_expression_reads_one_way_in_every_file(tmp_path: Path) -> None:
+    # 'x/1' is a column of a.parquet; b.parquet lacks it, so there it parses as x / 1
+    write_table(pd.DataFrame({"x": [2.0, 4.0], "x/1": [9.0, 9.0]}), tmp_path / "a.parquet")
+    write_table(pd.DataFrame({"x": [6.0]}), tmp_path / "b.parquet")
+    with pytest.warns(
+        NeymanWarning,
+        match=r"'x/1' in .*a.parquet is a column and also an expression of its columns \(x\); the column is read; write '\(x/1\)'",
+    ):
+        assert read_table(tmp_path / "a.parquet", ["x/1"])["x/1"].tolist() == [9.0, 9.0]
+    assert read_table(tmp_path / "b.parquet", ["x/1"])["x/1"].tolist() == [6.0]
+    for files in (str(tmp_path / "*.parquet"), [tmp_path / "b.parquet", tmp_path / "a.parquet"]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NeymanWarning)
+            with pytest.raises(
+                DataError,
+                match=r"'x/1' is a column of .*a.parquet but not of .*b.parquet, where it would be computed from x",
+            ) as err:
+                read_table(files, ["x/1"])
+            assert "\n" not in str(err.value)
+            with pytest.raises(DataError, match=r"'x/1' is a column of .*a.parquet but not of"):
+                list(iter_table(files, ["x/1"], chunk_rows=1))
+    # the parenthesised expression is computed in every file, without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_table(str(tmp_path / "*.parquet"), ["(x/1)"])["(x/1)"].tolist() == [
+            2.0,
+            4.0,
+            6.0,
+        ]
+    # a name that is only a name, or one element x[1], is never ambiguous
+    write_table(pd.DataFrame({"x[1]": [1.0], "x": [3.0]}), tmp_path / "c.parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_table(tmp_path / "c.parquet", ["x[1]", "x"]).shape == (1, 2)

@@ -244,3 +244,30 @@ def test_parquet_list_columns_as_jagged(tmp_path: Path, nano: dict[str, object])
     assert list(whole.columns) == ["MET_pt"] and whole.attrs["skipped"] == ["Jet_pt"]
     with pytest.raises(DataError, match=r"column 'Jet_pt' .* holds a list per event"):
         read_table(path, ["Jet_pt"])
+
+
+def test_several_trees_message_names_every_way_to_choose(tmp_path: Path) -> None:
+    import uproot
+
+    path = tmp_path / "two.root"
+    with uproot.recreate(path) as f:
+        f["Events"] = {"x": np.arange(3.0)}
+        f["Runs"] = {"run": np.arange(2.0)}
+    with pytest.raises(DataError) as err:
+        read_table(path, ["x"])
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "2 trees (Events, Runs)" in msg
+    assert "tree='Events'" in msg
+    assert "data.<source>.tree: Events" in msg
+    assert "--tree Events" in msg
+
+
+def test_a_file_without_trees_says_so(tmp_path: Path) -> None:
+    import uproot
+
+    path = tmp_path / "histos.root"
+    with uproot.recreate(path) as f:
+        f["h"] = np.histogram(np.arange(5.0), bins=2)
+    with pytest.raises(DataError, match=r"holds no TTree or RNTuple \(keys: h\)"):
+        read_table(path, ["x"])

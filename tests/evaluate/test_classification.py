@@ -105,6 +105,81 @@ def test_rejection_matches_gaussian_truth():
     assert abs(roc.auc - stats.norm.cdf(1 / np.sqrt(2))) < 3e-3
 
 
+def _brute_force_cuts(y, s, w):
+    """(threshold, eps_S, eps_B) of every cut ``s >= t``, tightest first, by direct sums."""
+    cuts = np.r_[np.inf, np.unique(s)[::-1]]
+    eps_s = np.array([w[(s >= t) & (y == 1)].sum() for t in cuts]) / w[y == 1].sum()
+    eps_b = np.array([w[(s >= t) & (y == 0)].sum() for t in cuts]) / w[y == 0].sum()
+    return cuts, eps_s, eps_b
+
+
+def _brute_force_eps_b(eps_s, eps_b, target):
+    """eps_B of the tightest cut reaching ``target``, interpolated from the tighter cut before."""
+    k = int(np.flatnonzero(eps_s >= target)[0])  # tightest cut reaching the target
+    if eps_s[k] == target or k == 0:
+        return eps_b[k]
+    # the anchor below: among tighter cuts, the best eps_S, reached first
+    best = eps_s[:k].max()
+    j = int(np.flatnonzero(eps_s[:k] == best)[0])
+    return eps_b[j] + (target - best) / (eps_s[k] - best) * (eps_b[k] - eps_b[j])
+
+
+def _signed_sample(rng, n=300):
+    # NLO-like: ~15% negative weights, so the ROC is not monotone in either efficiency
+    y = rng.integers(0, 2, n)
+    s = np.round(rng.normal(1.0 * y, 1.0), 2)  # some ties, most scores distinct
+    w = rng.uniform(0.5, 1.5, n) * np.where(rng.random(n) < 0.15, -1.0, 1.0)
+    return y, s, w
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_rejection_with_signed_weights_is_that_of_the_cut_reaching_the_efficiency(seed):
+    y, s, w = _signed_sample(np.random.default_rng(seed))
+    roc = roc_curve(y, s, w)
+    assert np.any(np.diff(roc.tpr) < 0) and np.any(np.diff(roc.fpr) < 0)  # not monotone
+    cuts, eps_s, eps_b = _brute_force_cuts(y, s, w)
+    np.testing.assert_allclose(roc.tpr, eps_s, atol=1e-12)
+    targets = np.r_[np.linspace(0.0, 1.0, 41), eps_s[(eps_s >= 0) & (eps_s <= 1)]]
+    expected = [_brute_force_eps_b(eps_s, eps_b, t) for t in targets]
+    np.testing.assert_allclose(roc.background_efficiency_at(targets), expected, atol=1e-12)
+    # a working point is the same cut, without interpolation
+    for wp in working_points(roc, efficiencies=(0.3, 0.5, 0.9)):
+        k = int(np.flatnonzero(eps_s >= wp.target_efficiency - 1e-12)[0])
+        assert wp.cut == cuts[k]
+        assert wp.background_efficiency == pytest.approx(eps_b[k], abs=1e-12)
+        assert float(roc.background_efficiency_at(eps_s[k])) == pytest.approx(eps_b[k], abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_efficiency_at_rejection_with_signed_weights_is_that_of_the_loosest_cut(seed):
+    y, s, w = _signed_sample(np.random.default_rng(seed))
+    roc = roc_curve(y, s, w)
+    _, eps_s, eps_b = _brute_force_cuts(y, s, w)
+    # the same definition with the cuts walked from the loosest, eps_B going down
+    for target in np.linspace(0.05, 1.0, 20):
+        rev_b, rev_s = -eps_b[::-1], eps_s[::-1]
+        got = float(roc.efficiency_at(1.0 / target))
+        assert got == pytest.approx(_brute_force_eps_b(rev_b, rev_s, -target), abs=1e-12)
+
+
+def test_rejection_at_is_unchanged_where_the_roc_is_monotone(rng):
+    # unweighted and positive-weight ROCs: the tightest cut at each eps_S is also the one
+    # with the smallest eps_B, so the lower envelope of the points is the same curve
+    for sw in (None, rng.uniform(0.1, 3.0, 500)):
+        y, s, _ = _sample(rng, 500, ties=True)
+        roc = roc_curve(y, s, sw)
+        eff = np.linspace(0.0, 1.0, 101)
+        tpr, first = np.unique(roc.tpr, return_index=True)
+        np.testing.assert_array_equal(
+            roc.background_efficiency_at(eff), np.interp(eff, tpr, roc.fpr[first])
+        )
+        fpr, last = np.unique(roc.fpr[::-1], return_index=True)
+        rej = np.geomspace(1.0, 100.0, 41)
+        np.testing.assert_array_equal(
+            roc.efficiency_at(rej), np.interp(1 / rej, fpr, roc.tpr[::-1][last])
+        )
+
+
 def test_working_points_are_real_cuts(rng):
     y, s, w = _sample(rng, 2000)
     for wp in working_points(y, s, efficiencies=(0.3, 0.5, 0.9), sample_weight=w):

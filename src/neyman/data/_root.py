@@ -102,8 +102,17 @@ def open_tree(path: Path, tree: str | None) -> RootTree:
         }
     )
     if tree is None:
-        if len(trees) != 1:
-            msg = f"{path} holds {len(trees)} trees ({', '.join(trees) or 'none'}); choose one with tree="
+        if not trees:
+            keys = sorted({k.split(";")[0] for k in classes})
+            msg = f"{path} holds no TTree or RNTuple (keys: {', '.join(keys) or 'none'})"
+            raise DataError(msg, path=str(path), available=trees)
+        if len(trees) > 1:
+            # name every way in: Python API, study YAML, and the apply command
+            msg = (
+                f"{path} holds {len(trees)} trees ({', '.join(trees)}); choose one with "
+                f"tree='{trees[0]}' (Python), data.<source>.tree: {trees[0]} (study) "
+                f"or --tree {trees[0]} (neyman apply)"
+            )
             raise DataError(msg, path=str(path), available=trees)
         tree = trees[0]
     if tree not in trees:

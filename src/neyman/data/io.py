@@ -10,6 +10,7 @@ Read this after :mod:`neyman.data.dataset`.
 
 from __future__ import annotations
 
+import ast
 import gzip
 import logging
 import os
@@ -132,6 +133,35 @@ def _parse_column(text: str, available: Sequence[str], source: str) -> Expressio
         raise
 
 
+def _as_expression(text: str) -> Expression | None:
+    """``text`` parsed as a computed expression, or None when it can only be a column name.
+
+    A single name (``pt``) or a single element (``x[1]``, which a table that holds a column
+    of that name serves as the same number) is not a computation, so it is never ambiguous.
+    """
+    try:
+        expr = parse_expression(text)
+    except ConfigError:
+        return None
+    if expr.is_name or (isinstance(expr.tree.body, ast.Subscript) and text in expr.indexed):
+        return None
+    return expr
+
+
+def _warn_if_ambiguous(name: str, avail: set[str], source: str) -> None:
+    """A column named like an expression of other columns (``x/1`` beside ``x``) is read as
+    the column; say so, since the other reading is just as plausible."""
+    expr = _as_expression(name)
+    if expr is None or not all(b in avail for b in expr.columns_for(avail)):
+        return
+    msg = (
+        f"'{_shown(name, 80)}' in {source} is a column and also an expression of its columns "
+        f"({', '.join(expr.branches)}); the column is read; write '({_shown(name, 80)})' to "
+        "compute the expression instead"
+    )
+    warnings.warn(msg, NeymanWarning, stacklevel=1)
+
+
 def _plan(
     available: Sequence[str],
     columns: Sequence[str] | None,
@@ -173,6 +203,8 @@ def _plan(
         if c in avail:
             if check_plain is not None:
                 check_plain(c)
+            if columns is not None:  # a name the caller wrote, which may read two ways
+                _warn_if_ambiguous(c, avail, source)
             plain.add(c)
             raw[c] = None
         elif split and c in split:  # an element of a fixed-size array, e.g. 'evt/a[10][3]'
@@ -974,11 +1006,37 @@ def _tables(
     chunk_rows: int | None,
     **kw: Any,
 ) -> Iterator[pd.DataFrame]:
-    """Chunks of every file ``path`` names, checked to share one set of columns."""
+    """Chunks of every file ``path`` names, checked to share one set of columns.
+
+    Each requested text must also be read the same way in every file: a column ``x/1`` of
+    the first file must not become the expression ``x / 1`` in a file that lacks it.
+    """
     paths = expand_paths(path)
     first: list[str] | None = None
+    first_plan: _Plan | None = None
+
+    def same_reading(p: Path, plan: _Plan) -> None:
+        nonlocal first_plan
+        if first_plan is None:
+            first_plan = plan
+            return
+        for c in plan.out:
+            if (c in plan.plain) == (c in first_plan.plain):
+                continue
+            expr = _as_expression(c)
+            if expr is None:
+                continue
+            has, lacks = (paths[0], p) if c in first_plan.plain else (p, paths[0])
+            msg = (
+                f"'{_shown(c, 80)}' is a column of {has} but not of {lacks}, where it would be "
+                f"computed from {', '.join(expr.branches)}; files read together must read it "
+                f"the same way: give every file that column, or write '({_shown(c, 80)})' to "
+                "compute it everywhere"
+            )
+            raise DataError(msg, key=c, path=str(p))
+
     for p in paths:
-        for df in _file_tables(p, columns, chunk_rows, **kw):
+        for df in _file_tables(p, columns, chunk_rows, check_plan=same_reading, **kw):
             if first is None:
                 first = [str(c) for c in df.columns]
             elif [str(c) for c in df.columns] != first:
@@ -1005,6 +1063,7 @@ def _file_tables(
     missing: MissingPolicy,
     keep_all: bool,
     passes_column: str,
+    check_plan: Callable[[Path, _Plan], None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     if isinstance(columns, str):
         columns = [columns]
@@ -1021,6 +1080,8 @@ def _file_tables(
             check_readable=src.check_readable,
         )
         _check_missing_policy(missing, plan)
+        if check_plan is not None:
+            check_plan(p, plan)
         if src.note and columns is None:  # named columns: the caller chose what to read
             log.warning(src.note)
         for raw, _n in src.read(plan.raw, chunk_rows):

@@ -66,9 +66,11 @@ class RocCurve:
     Attributes
     ----------
     fpr : array of shape (m,)
-        Background efficiency ``eps_B`` (false-positive rate), non-decreasing from 0 to 1.
+        Background efficiency ``eps_B`` (false-positive rate), from 0 to 1; non-decreasing
+        when all weights are >= 0 (signed weights can make it dip, or leave [0, 1]).
     tpr : array of shape (m,)
-        Signal efficiency ``eps_S`` (true-positive rate), non-decreasing from 0 to 1.
+        Signal efficiency ``eps_S`` (true-positive rate), from 0 to 1; non-decreasing when
+        all weights are >= 0.
     thresholds : array of shape (m,)
         Score cut of each point, decreasing; ``thresholds[0] = inf``.
     n_signal_eff, n_background_eff : float
@@ -118,14 +120,20 @@ class RocCurve:
         return _rejection_err(self.fpr, self.n_background_eff)
 
     def background_efficiency_at(self, efficiency: ArrayLike) -> FloatArray:
-        """Background efficiency at signal efficiency ``efficiency``, linearly interpolated.
+        """Background efficiency of the cut that gives signal efficiency ``efficiency``.
 
-        Where several points share a signal efficiency, the smallest background efficiency
-        (the best cut) is used.
+        The cut is the tightest (highest) threshold whose signal efficiency reaches the
+        target, as in :func:`working_points`; between two such cuts ``eps_B`` is linearly
+        interpolated. With signed event weights (e.g. NLO ``genWeight``) the efficiency of a
+        threshold is still a weighted fraction, but it need not grow as the cut loosens, so
+        a signal efficiency can be reached by several cuts: the tightest one is taken, never
+        a looser cut whose ``eps_B`` happens to be smaller. Where the ROC is monotone (all
+        weights >= 0) the tightest cut at each signal efficiency is also the one with the
+        smallest background efficiency.
         """
         eff = _check_fraction("efficiency", efficiency)
-        tpr, first = np.unique(self.tpr, return_index=True)
-        return np.asarray(np.interp(eff, tpr, self.fpr[first]), dtype=np.float64)
+        first = _records(self.tpr)
+        return np.asarray(np.interp(eff, self.tpr[first], self.fpr[first]), dtype=np.float64)
 
     def rejection_at(self, efficiency: ArrayLike) -> FloatArray:
         """Background rejection ``1 / eps_B`` at signal efficiency ``efficiency`` (array)."""
@@ -136,18 +144,35 @@ class RocCurve:
         return _rejection_err(self.background_efficiency_at(efficiency), self.n_background_eff)
 
     def efficiency_at(self, rejection: ArrayLike) -> FloatArray:
-        """Signal efficiency at background rejection ``rejection`` (``>= 1``), interpolated.
+        """Signal efficiency of the cut that gives background rejection ``rejection`` (``>= 1``).
 
-        Where several points share a background efficiency, the largest signal efficiency is
-        used.
+        The cut is the loosest threshold whose background efficiency is at most ``1 /
+        rejection``; between two such cuts ``eps_S`` is linearly interpolated. Where the ROC
+        is monotone (all weights >= 0) this is the largest signal efficiency at that
+        background efficiency; with signed weights see :meth:`background_efficiency_at`.
         """
         rej = np.asarray(rejection, dtype=np.float64)
         if np.any(~np.isfinite(rej)) or np.any(rej < 1):
             msg = f"rejection must be finite and >= 1, got {rej.tolist()}; rejection is 1/eps_B"
             raise ConfigError(msg)
-        fpr_rev, last_rev = np.unique(self.fpr[::-1], return_index=True)
-        tpr_best = self.tpr[::-1][last_rev]
-        return np.asarray(np.interp(1.0 / rej, fpr_rev, tpr_best), dtype=np.float64)
+        # walk from the loosest cut to the tightest: each new smallest eps_B is the loosest
+        # cut reaching it; -fpr[::-1] turns "smallest so far" into "largest so far"
+        loosest = (len(self.fpr) - 1 - _records(-self.fpr[::-1]))[::-1]
+        return np.asarray(
+            np.interp(1.0 / rej, self.fpr[loosest], self.tpr[loosest]), dtype=np.float64
+        )
+
+
+def _records(values: FloatArray) -> np.ndarray:
+    """Indices where ``values`` exceeds every earlier entry (the first point at each new high).
+
+    Along a ROC ordered from the tightest cut to the loosest, these are the tightest cuts
+    reaching each new signal efficiency; the values at these indices strictly increase, so
+    they can be interpolated. For a non-decreasing array they are the first index of each
+    distinct value (``np.unique(values, return_index=True)[1]``).
+    """
+    best_before = np.maximum.accumulate(np.r_[-np.inf, values[:-1]])
+    return np.flatnonzero(values > best_before)
 
 
 def _inverse(x: FloatArray) -> FloatArray:
@@ -435,8 +460,9 @@ def rejection_at(
     score : array of shape (n,), optional
         Scores, when ``roc_or_y`` holds labels.
     efficiency : float or array
-        Signal efficiencies in [0, 1]; the background efficiency is linearly interpolated
-        along the ROC curve.
+        Signal efficiencies in [0, 1]; the background efficiency is that of the tightest cut
+        reaching each, linearly interpolated between cuts (see
+        :meth:`RocCurve.background_efficiency_at`).
     sample_weight : array of shape (n,), optional
         Event weights, when ``roc_or_y`` holds labels.
 
@@ -512,7 +538,9 @@ def working_points(
     targets = _check_fraction("efficiencies", list(efficiencies))
     points = []
     for target in np.atleast_1d(targets):
-        i = int(np.searchsorted(roc.tpr, target - 1e-12, side="left"))
+        # first (tightest) point reaching the target; with signed weights tpr need not be
+        # monotone, so search the array in order rather than bisect it
+        i = int(np.argmax(roc.tpr >= target - 1e-12))
         i = min(max(i, 1), len(roc.tpr) - 1)
         fpr = float(roc.fpr[i])
         points.append(
