@@ -249,3 +249,18 @@ def test_wilson_interval_solves_its_defining_quadratic() -> None:
         roots = np.sort(np.roots([a, b, c]).real)
         assert (lo, hi) == pytest.approx(tuple(roots), abs=1e-9)
         assert 0.0 <= lo <= phat <= hi <= 1.0
+
+
+def test_published_recovery_share_is_printed_as_the_inputs_give_it() -> None:
+    # (0.880 - 0.73) / (0.81 - 0.73) = 187.5 %: '.0%' printed 187 %, a student gets 187.5 %
+    pub = higgs.PUBLISHED
+    share = (pub["dnn"]["low"] - pub["bdt"]["low"]) / (pub["bdt"]["all"] - pub["bdt"]["low"])
+    diff = higgs.PairedAucDifference(
+        auc_a=0.80, auc_b=0.81, difference=-0.01, std=0.002, low=-0.014, high=-0.006, cl=0.95
+    )
+    aucs = {"bdt": {"low": 0.7, "all": 0.8}, "dnn": {"low": 0.8, "all": 0.81}}
+    text = higgs._verdict(aucs, diff, "bdt", 1000)
+    assert f"{share:.1%} of the BDT's gain recovered" in text
+    assert "187.5% of the BDT's gain recovered" in text
+    gain = pub["dnn"]["all"] - pub["dnn"]["low"]
+    assert f"gain {gain:+.3f}," in text

@@ -130,3 +130,27 @@ def test_bad_options() -> None:
         likelihood_ratio.run(quick=True, console=console, row=5)
     with pytest.raises(ConfigError, match="'rows' of lab likelihood-ratio must be >= 1000"):
         likelihood_ratio.run(quick=True, console=console, rows=10)
+
+
+def test_lecture_pick_says_which_median() -> None:
+    # the pick is index (n - 1) // 2 of the live runs by AUC: the lower median when n is even
+    assert likelihood_ratio.lecture_pick(5, 3).startswith("The median of the 5 live")
+    even = likelihood_ratio.lecture_pick(4, 7)
+    assert "lower median of the 4 live" in even and "the 2nd by increasing AUC, seed 7" in even
+    assert "the 11th" in likelihood_ratio.lecture_pick(22, 0)
+    assert likelihood_ratio.lecture_pick(0, 0).startswith("With every initialisation dead")
+
+
+def test_printed_lecture_pick_and_analytic_single_gaussian_auc(lab_run: Any) -> None:
+    a, text = lab_run[0].answers, " ".join(lab_run[1].split())
+    live = sorted((r for r in a["lecture_runs"] if not r["dead"]), key=lambda r: r["auc"])
+    assert live[(len(live) - 1) // 2]["seed"] == a["lecture_seed"]
+    assert likelihood_ratio.lecture_pick(len(live), a["lecture_seed"]) in text
+    if len(live) % 2 == 0:
+        assert "The median live" not in text
+    sg = a["single_gaussian_auc"]
+    assert sg["analytic"] == pytest.approx(stats.norm.cdf(np.sqrt(2)), abs=1e-12)
+    assert f"Φ(√2) = {sg['analytic']:.6f}" in text
+    assert "Φ(√2) = 0.921350" in text
+    pull = (sg["exact"] - sg["analytic"]) / sg["stat_error"]
+    assert f"is {pull:+.1f} standard errors" in text

@@ -108,3 +108,45 @@ def test_bad_options_are_rejected() -> None:
         overfitting.run(quick=True, console=console, row=100)
     with pytest.raises(ConfigError, match="'rows' of lab overfitting .* must be an int"):
         overfitting.run(quick=True, console=console, rows=5)
+
+
+def _row(**kw: float) -> dict[str, Any]:
+    r: dict[str, Any] = {
+        "val_loss_min": 0.408,
+        "val_loss_min_epoch": 7,
+        "epochs_run": 40,
+        "val_loss_final": 0.414,
+        "val_loss_final_se": 0.012,
+        "train_loss": 0.423,
+    }
+    r.update(kw)
+    return r
+
+
+def test_overtraining_sentence_follows_the_measured_curves() -> None:
+    # large --rows (3000 per class, quick): the validation loss barely moves and the
+    # training loss is above it; the lab used to say "learns the fluctuations" regardless
+    flat = overfitting.overtraining_sentence(_row(), 6000)
+    assert "variance" not in flat and "fluctuations of its 6000" not in flat
+    assert "no overtraining is measured with 6000 training events in 40 epochs" in flat
+    assert "within 2 standard errors (0.024)" in flat
+    assert "training loss (0.423) is not below" in flat
+    begun = overfitting.overtraining_sentence(_row(train_loss=0.30), 6000)
+    assert "no overtraining is measured" in begun and "begun to fit its own events" in begun
+    # the default quick run: 0.419 -> 0.538, a rise of many standard errors
+    rises = overfitting.overtraining_sentence(
+        _row(val_loss_min=0.419, val_loss_final=0.538, val_loss_final_se=0.02, train_loss=0.2),
+        300,
+    )
+    assert "a rise of 0.119 (6.0 standard errors" in rises
+    assert "learns the fluctuations of its 300 events (variance)" in rises
+
+
+def test_printed_overtraining_sentence_is_that_of_the_answers(
+    lab_run: tuple[Any, str, Path],
+) -> None:
+    a = lab_run[0].answers
+    none = a["variants"]["none"]
+    assert none["val_loss_final_se"] > 0
+    expected = overfitting.overtraining_sentence(none, a["n_train"])
+    assert expected.split(":")[0][:60] in " ".join(lab_run[1].split())

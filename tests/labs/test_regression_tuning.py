@@ -185,7 +185,9 @@ def quick_answers() -> Any:
                         "from mae", "here it does."]),
         ("neither (within 2 standard errors on these events)", "mae",
          ["neither loss gives a smaller test RMSE (within 2 standard errors)",
-          "the smaller test MAE comes from mae (beyond 2 standard errors)", "does not show"]),
+          "the smaller test MAE comes from mae (beyond 2 standard errors)",
+          "here half of it holds: the absolute-error loss wins on MAE, but neither wins on "
+          "RMSE"]),
     ],
 )  # fmt: skip
 def test_recipe_sentence_reads_for_a_tie(
@@ -202,3 +204,26 @@ def test_recipe_sentence_reads_for_a_tie(
     for w in want:
         assert w in line
     assert "comes from neither" not in line
+
+
+def test_own_metric_sentence_says_which_half_holds() -> None:
+    f = regression_tuning.own_metric_sentence
+    assert f("mse", "mae") == "here it does."
+    # the student's case: absolute-error loss wins on MAE, RMSE a tie
+    half = f("tie", "mae")
+    assert half.startswith("here half of it holds:")
+    assert "the absolute-error loss wins on MAE" in half
+    assert "neither wins on RMSE (within 2 standard errors)" in half
+    assert "does not show" not in half
+    assert "the squared-error loss wins on RMSE" in f("mse", "tie")
+    assert f("tie", "tie") == "on these test events, after this much training, that does not show."
+    wrong = f("mae", "tie")
+    assert wrong.startswith("here it does not hold:") and "against the expectation" in wrong
+
+
+def test_printed_own_metric_sentence(lab_run: tuple[Any, str, Path]) -> None:
+    a = lab_run[0].answers
+    sentence = regression_tuning.own_metric_sentence(
+        a["recipe_rmse_winner"], a["recipe_mae_winner"]
+    )
+    assert sentence in " ".join(lab_run[1].split())

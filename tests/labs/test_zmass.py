@@ -237,3 +237,20 @@ def test_paired_verdicts_are_two_sided(small_answers: Any) -> None:
         err = d.std(ddof=1) / np.sqrt(len(d))
         assert better == bool(d.mean() > 2 * err)
         assert worse == bool(d.mean() < -2 * err)
+
+
+def test_raw_network_against_the_mean_is_computed_and_said(cms_run: Any) -> None:
+    a = cms_run[3]
+    y = np.asarray(a.y_test, dtype=np.float64)
+    # the recorded baseline is the MSE of the constant training mean on the test events
+    assert a.raw_vs_mean in ("worse", "better", "compatible")
+    if a.models["raw"]["mse"] > a.baseline_mse + 2 * a.models["raw"]["mse_error"]:
+        assert a.raw_vs_mean == "worse"
+    assert zmass.mean_verdict(a.raw_vs_mean) in " ".join(cms_run[1].split())
+    assert y.size == a.n_test
+
+
+def test_mean_verdict_words() -> None:
+    assert "worse than predicting the training mean" in zmass.mean_verdict("worse")
+    assert "no better than predicting the training mean" in zmass.mean_verdict("compatible")
+    assert "below that of predicting the training mean" in zmass.mean_verdict("better")

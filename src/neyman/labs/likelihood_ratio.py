@@ -74,6 +74,7 @@ __all__ = [
     "SUMMARY",
     "LikelihoodRatioAnswers",
     "compute",
+    "lecture_pick",
     "exact_auc_integral",
     "lecture_network",
     "render",
@@ -198,6 +199,39 @@ def _auc_standard_error(a: float, n_s: int, n_b: int) -> float:
     return float(np.sqrt(var))
 
 
+def _single_gaussian_aucs(single: Any, n_test: int) -> dict[str, float]:
+    # N(-1, 1) vs N(1, 1): the analytic AUC is Φ(Δμ / (σ√2)) = Φ(√2); the sample AUCs are
+    # compared with it in units of their standard error
+    analytic = float(special.ndtr(math.sqrt(2.0)))
+    return {
+        "threshold": auc(np.asarray(single.y), -single.X[:, 0].astype(np.float64)),
+        "exact": auc(np.asarray(single.y), np.asarray(single.truth)),
+        "analytic": analytic,
+        "stat_error": _auc_standard_error(analytic, n_test, n_test),
+    }
+
+
+def lecture_pick(n_live: int, seed: int) -> str:
+    """Name the run that represents the lecture network, as the sentence's subject.
+
+    The pick is the live run at index ``(n_live - 1) // 2`` by increasing AUC: the median
+    for an odd count, the lower of the two middle runs for an even one (a real run is
+    needed, with its seed and ROC, so the two are not averaged); the first run when every
+    initialisation is dead.
+    """
+    if n_live == 0:
+        return f"With every initialisation dead, the first 1-1-10-1 network (seed {seed})"
+    if n_live % 2:
+        return f"The median of the {n_live} live 1-1-10-1 networks (seed {seed})"
+    k = n_live // 2
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    nth = f"{k}{suffix}"
+    return (
+        f"The lower median of the {n_live} live 1-1-10-1 networks (an even count: the {nth} "
+        f"by increasing AUC, seed {seed})"
+    )
+
+
 def _lookup(values: FloatArray, edges: FloatArray, x: FloatArray) -> FloatArray:
     # events outside the histogram range fall into the edge bins
     idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
@@ -292,12 +326,13 @@ class LikelihoodRatioAnswers(Answers):
     llr_bins_compared: int
     llr_extrema: int
     llr_extrema_at: list[float]
-    auc: dict[str, float]  # threshold, histogram, exact, lecture (median seed), wide
+    auc: dict[str, float]  # threshold, histogram, exact, lecture (lecture_seed), wide
     auc_error: dict[str, float]
     lecture_runs: list[NetworkRun]
     wide_run: NetworkRun
     n_dead: int
-    bottleneck_loss: float  # exact AUC - median live lecture-network AUC
+    lecture_seed: int  # the run picked by lecture_pick (median, or lower median, of the live)
+    bottleneck_loss: float  # exact AUC - the picked lecture-network AUC
     bottleneck_significant: bool  # more than 3 standard errors
     auc_integral: float
     auc_integral_neyman: float
@@ -436,7 +471,8 @@ def _part_networks(con: Console, sizes: Settings, part1: dict[str, Any]) -> dict
         wide, wide_roc = _train_network((16, 16), 0, sizes, train, test)
         bar.advance(task)
     live = [r for r in runs if not r.dead]
-    # the median live run represents the lecture network (dead runs are shown apart)
+    # the median live run represents the lecture network (dead runs are shown apart); with
+    # an even count the lower of the two middle runs (lecture_pick says so when printing)
     pick = sorted(live, key=lambda r: r.auc)[(len(live) - 1) // 2] if live else runs[0]
     rocs[f"lecture 1-1-10-1 (seed {pick.seed})"] = lecture_rocs[runs.index(pick)]
     rocs["1-16-16-1"] = wide_roc
@@ -456,15 +492,13 @@ def _part_networks(con: Console, sizes: Settings, part1: dict[str, Any]) -> dict
         "lecture_runs": runs,
         "wide_run": wide,
         "n_dead": sum(r.dead for r in runs),
+        "lecture_seed": pick.seed,
         "bottleneck_loss": float(loss),
         "bottleneck_significant": bool(loss > 3 * math.hypot(errors["exact"], errors["lecture"])),
         "auc_integral": integral,
         "auc_integral_neyman": float(test.meta["problem"].optimal_auc()),
         "auc_exact_stat_error": _auc_standard_error(integral, n_test, n_test),
-        "single_gaussian_auc": {
-            "threshold": auc(np.asarray(single.y), -single.X[:, 0].astype(np.float64)),
-            "exact": auc(np.asarray(single.y), np.asarray(single.truth)),
-        },
+        "single_gaussian_auc": _single_gaussian_aucs(single, n_test),
         "rocs": rocs,
     }
 
@@ -574,9 +608,12 @@ def _render_roc(con: Console, a: LikelihoodRatioAnswers) -> None:
         markup=False,
     )
     sg = a.single_gaussian_auc
+    pull = (sg["exact"] - sg["analytic"]) / sg["stat_error"]
     con.print(
         f"two single Gaussians N(-1, 1) vs N(1, 1): AUC of the cut x < c = {sg['threshold']:.6f}, "
-        f"of the exact LR = {sg['exact']:.6f} (identical: λ is monotonic in x)",
+        f"of the exact LR = {sg['exact']:.6f} (identical: λ is monotonic in x); analytic "
+        f"Φ(√2) = {sg['analytic']:.6f}, the sample's difference {sg['exact'] - sg['analytic']:+.6f} "
+        f"is {pull:+.1f} standard errors ({sg['stat_error']:.6f})",
         markup=False,
     )
 
@@ -603,7 +640,7 @@ def _render_networks(con: Console, a: LikelihoodRatioAnswers) -> None:
         else f"within 3 standard errors ({a.bottleneck_loss:+.4f}): no loss can be shown at this sample size"
     )
     con.print(
-        f"The median live 1-1-10-1 network reaches AUC {a.auc['lecture']:.4f} against the exact "
+        f"{lecture_pick(len(a.lecture_runs) - a.n_dead, a.lecture_seed)} reaches AUC {a.auc['lecture']:.4f} against the exact "
         f"LR's {a.auc['exact']:.4f}: {verdict}. Its one ReLU unit passes max(0, w x + b), so "
         "all events on one side of x = -b/w get the same score and the non-monotonic λ(x) "
         f"cannot be followed there. {a.n_dead} of {len(a.lecture_runs)} initialisations left "

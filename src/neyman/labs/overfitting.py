@@ -55,9 +55,11 @@ __all__ = [
     "OPTIONS",
     "SUMMARY",
     "VARIANTS",
+    "SIGNIFICANCE",
     "OverfittingAnswers",
     "compute",
     "make_model",
+    "overtraining_sentence",
     "render",
     "run",
     "samples",
@@ -80,6 +82,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "dropout 0.5": {"dropout": 0.5},
     "early stop": {"early_stopping": True},
 }
+#: a rise of the validation loss counts as overtraining beyond this many standard errors
+SIGNIFICANCE = 2.0
 
 
 def _settings(quick: bool) -> dict[str, Any]:
@@ -116,14 +120,24 @@ def make_model(variant: str, *, quick: bool = False, random_state: int = 0) -> M
     )
 
 
-def _log_loss(model: MLPClassifier, d: Dataset) -> float:
-    # mean binary cross-entropy of the final model (for early stopping: of the restored best
-    # epoch), from the logit z: -log sigmoid(z) = log(1 + exp(-z)). Computing it from the
-    # probability instead would lose the overconfident events, whose float probability
+def _event_losses(model: MLPClassifier, d: Dataset) -> np.ndarray:
+    # binary cross-entropy per event of the final model (for early stopping: of the restored
+    # best epoch), from the logit z: -log sigmoid(z) = log(1 + exp(-z)). Computing it from
+    # the probability instead would lose the overconfident events, whose float probability
     # rounds to exactly 0 or 1.
     z = np.asarray(model.decision_function(d.X), dtype=np.float64)
     y = _labels(d).astype(np.float64)
-    return float(np.mean(y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)))
+    return np.asarray(y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z))
+
+
+def _log_loss(model: MLPClassifier, d: Dataset) -> float:
+    return float(np.mean(_event_losses(model, d)))
+
+
+def _log_loss_se(model: MLPClassifier, d: Dataset) -> float:
+    # standard error of the mean cross-entropy: the resolution of the validation sample
+    losses = _event_losses(model, d)
+    return float(np.std(losses, ddof=1) / np.sqrt(losses.size))
 
 
 def _score(model: MLPClassifier, X: np.ndarray) -> np.ndarray:
@@ -194,6 +208,7 @@ def _fit_variant(
         "val_loss_min": float(val_loss.min()),
         "val_loss_min_epoch": int(val_loss.argmin()) + 1,
         "val_loss_final": _log_loss(model, val),
+        "val_loss_final_se": _log_loss_se(model, val),
         "test_loss": _log_loss(model, test),
         "test_auc": float(auc(_labels(test), _score(model, test.X))),
         "seconds": seconds,
@@ -287,12 +302,8 @@ def _print(a: OverfittingAnswers, con: Console) -> None:
     )
     none = a.variants["none"]
     con.print(
-        f"Without regularisation the validation loss is lowest at epoch "
-        f"{none['val_loss_min_epoch']} of {none['epochs_run']} ({none['val_loss_min']:.3f}) and "
-        f"ends at {none['val_loss_final']:.3f}, while the training loss falls to "
-        f"{none['train_loss']:.3f}: the network learns the fluctuations of its "
-        f"{a.n_train} events (variance), not the densities. The exact likelihood ratio "
-        f"reaches a test AUC of {a.auc_exact:.4f}.",
+        overtraining_sentence(none, a.n_train)
+        + f" The exact likelihood ratio reaches a test AUC of {a.auc_exact:.4f}.",
         markup=False,
     )
     con.print(
@@ -320,6 +331,49 @@ def _print(a: OverfittingAnswers, con: Console) -> None:
         f"precision that {a.n_train} events allow: a difference between variants smaller "
         "than that is not established by this sample alone.",
         markup=False,
+    )
+
+
+def overtraining_sentence(r: dict[str, Any], n_train: int) -> str:
+    """Say what the unregularised network's measured losses show, and only that.
+
+    The validation loss rising after its minimum by more than ``SIGNIFICANCE`` standard
+    errors of the validation loss is overtraining (variance); a smaller rise is not
+    established by the validation sample. The training loss below the validation loss by
+    more than the same margin says the network has begun to fit its own events.
+
+    Parameters
+    ----------
+    r : dict
+        One row of ``variants``: ``val_loss_min``, ``val_loss_min_epoch``, ``epochs_run``,
+        ``val_loss_final``, ``val_loss_final_se`` and ``train_loss``.
+    n_train : int
+        Training events.
+    """
+    lo, final, se = r["val_loss_min"], r["val_loss_final"], r["val_loss_final_se"]
+    rise, margin = final - lo, SIGNIFICANCE * se
+    head = (
+        f"Without regularisation the validation loss is lowest at epoch "
+        f"{r['val_loss_min_epoch']} of {r['epochs_run']} ({lo:.3f}) and ends at {final:.3f}"
+    )
+    if rise > margin:
+        return (
+            f"{head}, a rise of {rise:.3f} ({rise / se:.1f} standard errors of the validation "
+            f"loss), while the training loss falls to {r['train_loss']:.3f}: the network "
+            f"learns the fluctuations of its {n_train} events (variance), not the densities."
+        )
+    head = (
+        f"{head}, within {SIGNIFICANCE:g} standard errors ({margin:.3f}) of its minimum: "
+        f"no overtraining is measured with {n_train} training events in {r['epochs_run']} epochs"
+    )
+    if r["train_loss"] < final - margin:
+        return (
+            f"{head}, though the training loss ({r['train_loss']:.3f}) is already below the "
+            "validation loss: the network has begun to fit its own events."
+        )
+    return (
+        f"{head}, and the training loss ({r['train_loss']:.3f}) is not below the validation "
+        "loss: the network learns the densities, not the fluctuations of its events."
     )
 
 

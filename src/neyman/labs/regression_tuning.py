@@ -70,6 +70,7 @@ __all__ = [
     "SUMMARY",
     "RegressionTuningAnswers",
     "compute",
+    "own_metric_sentence",
     "grid",
     "lecture_recipe",
     "load",
@@ -467,6 +468,34 @@ def _print_test(a: RegressionTuningAnswers, con: Console) -> None:
     )
 
 
+def own_metric_sentence(rmse_winner: str, mae_winner: str) -> str:
+    """Which half of "each loss wins on its own metric" the test events show.
+
+    Parameters
+    ----------
+    rmse_winner, mae_winner : str
+        ``recipe_rmse_winner`` and ``recipe_mae_winner``: ``"mse"`` or ``"mae"`` when that
+        loss is better beyond 2 standard errors, anything else for a tie.
+    """
+    names = {"mse": "the squared-error loss", "mae": "the absolute-error loss"}
+    held: list[str] = []
+    other: list[str] = []
+    for metric, winner, own in (("RMSE", rmse_winner, "mse"), ("MAE", mae_winner, "mae")):
+        if winner == own:
+            held.append(f"{names[own]} wins on {metric}")
+        elif winner in names:
+            other.append(f"{names[winner]} wins on {metric}, against the expectation")
+        else:
+            other.append(f"neither wins on {metric} (within 2 standard errors)")
+    if len(held) == 2:
+        return "here it does."
+    if len(held) == 1:
+        return f"here half of it holds: {held[0]}, but {other[0]}."
+    if all(p.startswith("neither") for p in other):
+        return "on these test events, after this much training, that does not show."
+    return f"here it does not hold: {other[0]}; {other[1]}."
+
+
 def _print_recipe(a: RegressionTuningAnswers, con: Console) -> None:
     con.rule(f"4. The lecture's recipe: 64-64 ReLU, RMSprop, {RECIPE_FOLDS}-fold validation")
     table = Table(
@@ -483,7 +512,6 @@ def _print_recipe(a: RegressionTuningAnswers, con: Console) -> None:
             f"{r['test_rmse']:.3f} ± {r['test_rmse_err']:.3f}",
         )
     con.print(table)
-    own = a.recipe_rmse_winner == "mse" and a.recipe_mae_winner == "mae"
 
     def who(winner: str, metric: str) -> str:
         # _which names a loss only beyond 2 standard errors; otherwise it is a tie
@@ -497,11 +525,7 @@ def _print_recipe(a: RegressionTuningAnswers, con: Console) -> None:
         "The squared error is minimised by the conditional mean, the absolute error by the "
         "conditional median (lab loss-functions), so with enough training each loss should "
         "win on its own metric; "
-        + (
-            "here it does."
-            if own
-            else "on these test events, after this much training, that does not show."
-        )
+        + own_metric_sentence(a.recipe_rmse_winner, a.recipe_mae_winner)
         + " (± on k-fold numbers: spread over the folds.)",
         markup=False,
     )

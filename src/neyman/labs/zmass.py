@@ -68,6 +68,7 @@ __all__ = [
     "ZmassAnswers",
     "build_network",
     "compute",
+    "mean_verdict",
     "engineered_features",
     "input_scales",
     "render",
@@ -246,6 +247,9 @@ class ZmassAnswers(Answers):
     raw_diverged: list[float]  # learning rates at which the raw network diverged
     models: dict[str, dict[str, float]]
     baseline_mse: float
+    #: the raw network's MSE against predicting the training mean, paired on the test events:
+    #: "worse" or "better" beyond 2 standard errors, else "compatible"
+    raw_vs_mean: str
     raw_linear_mse: float
     raw_corr_true: float
     raw_corr_pt_sum: float
@@ -375,6 +379,13 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
     models = {k: _metrics(y_test, p) for k, p in preds.items()}
     linear = LinearRegression().fit(train.X, y_train)
     pt_sum = test.X[:, 0].astype(np.float64) + test.X[:, 3]
+    mean_pred = np.full_like(y_test, y_train.mean(), dtype=np.float64)
+    if _paired_better(y_test, preds["raw"], mean_pred):
+        raw_vs_mean = "worse"
+    elif _paired_better(y_test, mean_pred, preds["raw"]):
+        raw_vs_mean = "better"
+    else:
+        raw_vs_mean = "compatible"
     units_helped = _paired_better(y_test, preds["raw"], preds["units"])
     features_helped = _paired_better(y_test, preds["units"], preds["features"])
     units_hurt = _paired_better(y_test, preds["units"], preds["raw"])
@@ -400,7 +411,8 @@ def compute(*, quick: bool = False, console: Console | None = None, **options: A
         raw_lr=raw_lr,
         raw_diverged=diverged,
         models=models,
-        baseline_mse=float(np.mean((y_test - y_train.mean()) ** 2)),
+        baseline_mse=float(np.mean((y_test - mean_pred) ** 2)),
+        raw_vs_mean=raw_vs_mean,
         raw_linear_mse=float(np.mean((linear.predict(test.X) - y_test) ** 2)),
         raw_corr_true=float(np.corrcoef(preds["raw"], y_test)[0, 1]),
         raw_corr_pt_sum=float(np.corrcoef(preds["raw"], pt_sum)[0, 1]),
@@ -488,9 +500,28 @@ def _render_raw(con: Console, a: ZmassAnswers) -> None:
         f"{m['rmse']:.2f} GeV); predicting the training mean gives {a.baseline_mse:.1f} GeV², "
         f"a linear fit on the six raw inputs {a.raw_linear_mse:.1f} GeV². Its prediction "
         f"correlates with the true mass by {a.raw_corr_true:.2f} and with pT1 + pT2 by "
-        f"{a.raw_corr_pt_sum:.2f}: it learned {learned}.",
+        f"{a.raw_corr_pt_sum:.2f}: it learned {learned}. {mean_verdict(a.raw_vs_mean)}",
         markup=False,
     )
+
+
+def mean_verdict(raw_vs_mean: str) -> str:
+    """The sentence comparing the raw network with predicting the training mean.
+
+    ``raw_vs_mean`` is ``ZmassAnswers.raw_vs_mean`` (a paired comparison on the test events).
+    """
+    if raw_vs_mean == "worse":
+        return (
+            "Its MSE is worse than predicting the training mean (by more than 2 standard "
+            "errors, paired on the test events): on raw inputs the network has not even "
+            "learned the mean mass."
+        )
+    if raw_vs_mean == "compatible":
+        return (
+            "Its MSE is no better than predicting the training mean (within 2 standard "
+            "errors, paired on the test events)."
+        )
+    return "Its MSE is below that of predicting the training mean (by more than 2 standard errors, paired)."
 
 
 def _render_units(con: Console, a: ZmassAnswers) -> None:
