@@ -154,3 +154,23 @@ def test_printed_lecture_pick_and_analytic_single_gaussian_auc(lab_run: Any) -> 
     assert "Φ(√2) = 0.921350" in text
     pull = (sg["exact"] - sg["analytic"]) / sg["stat_error"]
     assert f"is {pull:+.1f} standard errors" in text
+
+
+def test_single_gaussian_difference_is_explained_by_the_sample_moments(lab_run: Any) -> None:
+    """The printed Φ of the drawn events' own means and widths, recomputed from the events."""
+    from neyman.datasets import gaussian_mixture_1d
+
+    a, text = lab_run[0].answers, " ".join(lab_run[1].split())
+    sg = a["single_gaussian_auc"]
+    single = gaussian_mixture_1d(
+        a["n_test"], signal=((1.0, -1.0, 1.0),), background=((1.0, 1.0, 1.0),), random_state=3
+    )
+    x, y = single.X[:, 0].astype(np.float64), np.asarray(single.y)
+    sep = x[y == 0].mean() - x[y == 1].mean()
+    expected = stats.norm.cdf(sep / np.sqrt(x[y == 1].var(ddof=1) + x[y == 0].var(ddof=1)))
+    assert sg["sample_moments_auc"] == pytest.approx(expected, abs=1e-12)
+    assert f"= {sg['sample_moments_auc']:.6f}, leaving" in text
+    # the moments' AUC is closer to the events' AUC than the analytic value is, or both agree
+    assert abs(sg["exact"] - sg["sample_moments_auc"]) < max(
+        abs(sg["exact"] - sg["analytic"]), 2 * sg["stat_error"]
+    )

@@ -202,12 +202,22 @@ def _auc_standard_error(a: float, n_s: int, n_b: int) -> float:
 def _single_gaussian_aucs(single: Any, n_test: int) -> dict[str, float]:
     # N(-1, 1) vs N(1, 1): the analytic AUC is Φ(Δμ / (σ√2)) = Φ(√2); the sample AUCs are
     # compared with it in units of their standard error
+    # compared with it in units of their standard error; Φ of the sample's own means and
+    # widths says how much of a difference the drawn events' moments explain
     analytic = float(special.ndtr(math.sqrt(2.0)))
+    x = single.X[:, 0].astype(np.float64)
+    y = np.asarray(single.y)
+    sig, bkg = x[y == 1], x[y == 0]
+    separation = float(bkg.mean() - sig.mean())
     return {
-        "threshold": auc(np.asarray(single.y), -single.X[:, 0].astype(np.float64)),
-        "exact": auc(np.asarray(single.y), np.asarray(single.truth)),
+        "threshold": auc(y, -x),
+        "exact": auc(y, np.asarray(single.truth)),
         "analytic": analytic,
         "stat_error": _auc_standard_error(analytic, n_test, n_test),
+        "sample_separation": separation,
+        "sample_moments_auc": float(
+            special.ndtr(separation / math.sqrt(sig.var(ddof=1) + bkg.var(ddof=1)))
+        ),
     }
 
 
@@ -616,6 +626,21 @@ def _render_roc(con: Console, a: LikelihoodRatioAnswers) -> None:
         f"is {pull:+.1f} standard errors ({sg['stat_error']:.6f})",
         markup=False,
     )
+    if "sample_moments_auc" in sg:
+        left = (sg["exact"] - sg["sample_moments_auc"]) / sg["stat_error"]
+        con.print(
+            f"  the drawn events' means are {sg['sample_separation']:.4f} apart (2 in the "
+            f"densities): Φ(separation / √(σ_s² + σ_b²)) of the sample's own means and widths "
+            f"= {sg['sample_moments_auc']:.6f}, leaving {left:+.1f} standard errors: the "
+            + (
+                "difference is this sample's fluctuation of its means"
+                if abs(left) < 2 <= abs(pull)
+                else "sample AUC agrees with the analytic value within 2 standard errors"
+                if abs(pull) < 2
+                else "difference is not explained by the sample's moments"
+            ),
+            markup=False,
+        )
 
 
 def _render_networks(con: Console, a: LikelihoodRatioAnswers) -> None:
