@@ -29,18 +29,24 @@ _FLOAT32 = (
     "only to float32 rounding (and repeated events change the batches), above the check's "
     "rtol=1e-7"
 )
-_SUBSET = (
+_BATCH = (
     "predictions run through torch: float32 matrix products can differ in the last bit "
-    "(~2e-7) with the batch size (BLAS blocking), above the check's 1e-7 tolerance"
+    "(~2e-7) with the batch size and the row position (BLAS blocking and remainder kernels "
+    "differ by CPU), above the check's 1e-7 / 1e-9 tolerance"
+)
+#: predictions of the same events in other batches or another order: as in
+#: ``test_sklearn_checks.py``, both checks are expected (not strictly) to fail alike
+_BATCH_CHECKS = dict.fromkeys(
+    ("check_methods_subset_invariance", "check_methods_sample_order_invariance"), _BATCH
 )
 EXPECTED: dict[str, dict[str, str]] = {
     "MLPClassifier": {
         "check_sample_weight_equivalence_on_dense_data": _FLOAT32,
-        "check_methods_subset_invariance": _SUBSET,
+        **_BATCH_CHECKS,
     },
     "MLPRegressor": {
         "check_sample_weight_equivalence_on_dense_data": _FLOAT32,
-        "check_methods_subset_invariance": _SUBSET,
+        **_BATCH_CHECKS,
     },
 }
 

@@ -142,7 +142,11 @@ def _xor(rng: np.random.Generator, n: int = 60) -> tuple[np.ndarray, np.ndarray]
     return X, (X[:, 0] * X[:, 1] > 0).astype(int)
 
 
-def test_fit_uses_the_policy_and_restores(rng: np.random.Generator) -> None:
+def test_fit_uses_the_policy_and_restores(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the "auto" rule itself: a NEYMAN_NUM_THREADS exported by whoever runs the suite would win
+    monkeypatch.delenv(ENV_VAR, raising=False)
     X, y = _xor(rng)
     with torch_threads(2):
         clf = MLPClassifier((8,), epochs=2, verbose=0, random_state=0, backend="torch")
