@@ -15,6 +15,7 @@ import pytest
 
 import neyman.models as nm
 from neyman.errors import ConfigError, ModelError
+from tests._fixtures import resign_model
 
 FAST: dict[str, Any] = {"verbose": 0, "device": "cpu", "random_state": 0}
 
@@ -355,18 +356,6 @@ def test_a_model_saved_under_a_relative_path_loads_and_verifies(
     np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
 
 
-def _resign(model: Path) -> None:
-    """Recompute model.json's checksums after an edit (as a tool rewriting it would)."""
-    from neyman.models.base import _canonical, _sha256
-
-    doc = json.loads((model / "model.json").read_text())
-    files = {n: _sha256(model / n) for n in doc["integrity"]["files"]}
-    body = {k: v for k, v in doc.items() if k != "integrity"}
-    doc["integrity"]["files"] = files
-    doc["integrity"]["document"] = hashlib.sha256(_canonical(body, files).encode()).hexdigest()
-    (model / "model.json").write_text(json.dumps(doc))
-
-
 @pytest.mark.parametrize(
     ("coef", "match"), [(np.ones((1, 5)), "cannot score"), (np.full((1, 2), np.nan), "nan")]
 )
@@ -383,7 +372,7 @@ def test_weights_that_agree_with_their_checksums_but_not_the_model(
     path = model.save(tmp_path / "m")
     arrays = load_file(str(path / "weights.safetensors"))
     save_file({**arrays, "coef": coef}, str(path / "weights.safetensors"))
-    _resign(path)
+    resign_model(path)
     import neyman
 
     with pytest.raises(ModelError, match=match) as info:
@@ -402,7 +391,7 @@ def test_model_json_too_deep_or_with_a_huge_int_is_refused(
         deep = [deep]
     doc["params"]["shrinkage"] = deep
     (path / "model.json").write_text(json.dumps(doc))
-    _resign(path)
+    resign_model(path)
     with pytest.raises(ModelError, match="nested more than 32 levels"):
         nm.load(path)
     (path / "model.json").write_text('{"format": "neyman-model", "n": ' + "9" * 5000 + "}")
@@ -411,20 +400,6 @@ def test_model_json_too_deep_or_with_a_huge_int_is_refused(
 
 
 # ----------------------------------------------- a bare estimator is checked as a pipeline is
-
-
-def _resign(model: Path) -> None:
-    """Recompute model.json's checksums after an edit, as a tool rewriting it would."""
-    from neyman.models.base import _canonical, _sha256
-
-    doc = json.loads((model / "model.json").read_text())
-    files = {n: _sha256(model / n) for n in doc["integrity"]["files"]}
-    body = {k: v for k, v in doc.items() if k != "integrity"}
-    doc["integrity"]["files"] = files
-    doc["integrity"]["document"] = hashlib.sha256(
-        _canonical(body, files).encode("ascii")
-    ).hexdigest()
-    (model / "model.json").write_text(json.dumps(doc))
 
 
 @pytest.mark.parametrize(
@@ -443,7 +418,7 @@ def test_bare_load_scores_one_event(tmp_path: Path, coef: np.ndarray, match: str
     arrays = load_file(str(model / "weights.safetensors"))
     arrays["coef"] = coef
     save_file(arrays, str(model / "weights.safetensors"))
-    _resign(model)
+    resign_model(model)
     with pytest.raises(ModelError, match=match) as info:
         nm.load(model)
     assert info.value.path == str(model)
@@ -460,7 +435,7 @@ def test_load_checks_parameters_as_fit_does(tmp_path: Path, name: str, value: ob
     doc = json.loads((model / "model.json").read_text())
     doc["params"][name] = value
     (model / "model.json").write_text(json.dumps(doc))
-    _resign(model)
+    resign_model(model)
     with pytest.raises(ConfigError, match=f"The '{name}' parameter"):
         nm.FisherDiscriminant(**{name: value})._check_params()  # what fit refuses
     with pytest.raises(ModelError, match=f"The '{name}' parameter of FisherDiscriminant") as info:
