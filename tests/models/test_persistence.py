@@ -441,3 +441,19 @@ def test_load_checks_parameters_as_fit_does(tmp_path: Path, name: str, value: ob
     with pytest.raises(ModelError, match=f"The '{name}' parameter of FisherDiscriminant") as info:
         nm.load(model)
     assert info.value.key == name and info.value.path == str(model / "model.json")
+
+
+@pytest.mark.parametrize(
+    "images",
+    [np.zeros((12, 1, 6, 5)), np.zeros((12, 6, 5)), np.zeros((12, 3, 4, 4))],
+    ids=["nchw", "nhw", "three-channels"],
+)
+def test_a_cnn_fitted_on_images_loads(tmp_path: Path, images: np.ndarray) -> None:
+    """load() scores a probe event in the form the CNN was fitted on (images, not a row)."""
+    rng = np.random.default_rng(0)
+    X = (images + rng.normal(size=images.shape)).astype(np.float32)
+    y = np.arange(len(X)) % 2
+    model = nm.CNNClassifier(("conv2x3", "dense4"), epochs=1, random_state=0, verbose=0)
+    model.fit(X, y)
+    again = nm.load(model.save(tmp_path / "cnn"))
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))

@@ -232,6 +232,20 @@ verbose
     def _architecture(self) -> dict[str, Any]:
         return {"layers": list(self.layers), "activation": self.activation, "dropout": self.dropout}
 
+    def _probe_input(self) -> Any:
+        """One event of zeros in the form the CNN was fitted on, for :func:`neyman.models.load`.
+
+        Fitted on images, scikit-learn counts the channels as ``n_features_in_`` and the
+        probe is one image of ``input_shape_``; fitted on flat rows, it is one row.
+        """
+        shape = getattr(self, "input_shape_", None)
+        n = getattr(self, "n_features_in_", 0)
+        if shape is None or not isinstance(n, int) or n <= 0:
+            return super()._probe_input()
+        if n == int(shape[0]):
+            return np.zeros((1, *shape), dtype=np.float32)
+        return np.zeros((1, n), dtype=np.float32)
+
     def _check_X(self, X: Any, *, reset: bool, **kwargs: Any) -> Any:
         # (n, h, w) is one channel: add the axis before scikit-learn counts "features"
         if getattr(X, "ndim", None) == 3 or (isinstance(X, list) and np.asarray(X).ndim == 3):
